@@ -1,0 +1,86 @@
+# Gojinn: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+GOBIN := $(shell $(GO) env GOPATH)/bin
+XCADDY := $(GOBIN)/xcaddy
+CADDY_VERSION ?= v2.11.9
+SDK_CLI := sdk-ts/bin/gojinn
+# AssemblyScript handlers built by `make examples` (each folder has its own package.json).
+AS_HANDLERS := examples/hello-as examples/json-api-as examples/router-as contract/handler
+
+.PHONY: all build run test test-go test-ts sdk examples example-go bench lint clean
+
+all: build examples
+
+## build: bin/caddy with the gojinn module, built by xcaddy from this checkout.
+build: bin/caddy
+
+# xcaddy is the supported build; where the Go proxy does not serve xcaddy,
+# cmd/caddy (the same main package xcaddy generates) is built with go build.
+bin/caddy: go.mod go.sum $(wildcard *.go) $(wildcard sandbox/*.go) $(wildcard metrics/*.go) cmd/caddy/main.go
+	@mkdir -p bin
+	@test -x $(XCADDY) || $(GO) install github.com/caddyserver/xcaddy/cmd/xcaddy@latest 2>/dev/null || true
+	@if [ -x $(XCADDY) ]; then \
+		echo "xcaddy build $(CADDY_VERSION) --with github.com/gojinn/gojinn=."; \
+		$(XCADDY) build $(CADDY_VERSION) --output bin/caddy --with github.com/gojinn/gojinn=.; \
+	else \
+		echo "xcaddy is not installable here: go build ./cmd/caddy"; \
+		$(GO) build -o bin/caddy ./cmd/caddy; \
+	fi
+
+## sdk: the TypeScript SDK and its CLI (sdk-ts/bin/gojinn).
+sdk: sdk-ts/node_modules/.installed sdk-ts/dist/.built
+
+sdk-ts/node_modules/.installed: sdk-ts/package.json sdk-ts/package-lock.json
+	cd sdk-ts && npm ci --no-audit --no-fund
+	@touch $@
+
+sdk-ts/dist/.built: sdk-ts/node_modules/.installed $(shell find sdk-ts/src -type f 2>/dev/null) sdk-ts/package.json
+	cd sdk-ts && npm run build
+	@touch $@
+
+## examples: every example handler, built to examples/<name>/build/handler.wasm.
+examples: sdk example-go
+	@for dir in $(AS_HANDLERS); do \
+		if [ -d $$dir ]; then \
+			echo "building $$dir"; \
+			(cd $$dir && $(CURDIR)/$(SDK_CLI) build) || exit 1; \
+		fi; \
+	done
+
+example-go:
+	@mkdir -p examples/hello-go/build
+	GOOS=wasip1 GOARCH=wasm $(GO) build -o examples/hello-go/build/handler.wasm ./examples/hello-go
+
+## run: build everything and serve examples/Caddyfile on 127.0.0.1:8080.
+run: build examples
+	@echo
+	@echo "Gojinn is serving examples/Caddyfile on http://127.0.0.1:8080 — try:"
+	@echo "  curl -i http://127.0.0.1:8080/hello-as"
+	@echo "  curl -i -X POST -d '{\"name\":\"Ana\",\"email\":\"ana@example.com\"}' http://127.0.0.1:8080/json-api-as"
+	@echo "  curl -i http://127.0.0.1:8080/router-as/users/42"
+	@echo "  curl -i http://127.0.0.1:8080/hello-go"
+	@echo "  curl -s http://127.0.0.1:2019/metrics | grep gojinn_"
+	@echo
+	bin/caddy run --config examples/Caddyfile --adapter caddyfile
+
+## test: every test, Go and TypeScript.
+test: examples test-go test-ts
+
+test-go:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 25m ./...
+
+test-ts: sdk
+	cd sdk-ts && npm test
+
+## bench: the benchmark suite (not part of `make test`); QUICK=1 for a short run.
+bench: build examples
+	bash bench/run.sh
+
+lint:
+	$(GO) vet ./...
+	cd sdk-ts && npm run lint
+
+clean:
+	rm -rf bin examples/*/build testdata/build sdk-ts/dist sdk-ts/node_modules
