@@ -1,0 +1,18 @@
+// Package sandbox runs WebAssembly (WASI preview 1) request handlers, one
+// fresh instance per request, on wazero. It knows nothing of HTTP or Caddy.
+//
+// What it guarantees:
+//   - Every call gets a new, anonymous module instance with its own linear
+//     memory and globals; no instance is ever reused. Instances may be
+//     created (and their _start run up to the first read of stdin) ahead of
+//     the request by a [Pool], but each one serves exactly one request.
+//   - A module is compiled once ([Compile]) and compiled code can be kept on
+//     disk across restarts ([Options.CacheDir]).
+//   - Limits hold: linear memory is capped ([Options.MemoryLimitPages]);
+//     a run past its deadline, or one that writes more than its output cap,
+//     is stopped at once.
+//   - Every run ends in exactly one [Outcome]; on [OutcomeOK] the guest's
+//     stdout was exactly one valid contract response (docs/contract.md).
+//   - Guests get real clocks and cryptographic randomness, the configured
+//     environment and arguments, and no files or network.
+package sandbox

@@ -1,0 +1,57 @@
+package sandbox
+
+import "time"
+
+// PageSize is the size of one WebAssembly memory page.
+const PageSize = 65536
+
+// Defaults of Options (docs/caddyfile.md).
+const (
+	DefaultTimeout       = 60 * time.Second
+	DefaultMemoryLimit   = 128 * 1000 * 1000 // 128MB, enough for standard Go guests
+	DefaultMaxOutputSize = 5 * 1000 * 1000   // 5MB
+)
+
+// Options are the settings of a compiled module that every run of it shares.
+// The zero value of each field means its default.
+type Options struct {
+	// MemoryLimitPages caps each instance's linear memory, in 64 KiB pages.
+	// Past it, memory.grow fails in the guest.
+	MemoryLimitPages uint32
+	// CacheDir keeps compiled code on disk across restarts; "" for none.
+	CacheDir string
+	// Env is the guest's whole environment.
+	Env map[string]string
+	// Args is the guest's argv; Args[0] is the program name.
+	Args []string
+}
+
+// RunLimits bound one run.
+type RunLimits struct {
+	// Timeout is how long a run may take once it has its request.
+	Timeout time.Duration
+	// MaxOutput caps the guest's stdout, in bytes; past it the guest is stopped.
+	MaxOutput int
+}
+
+func (l RunLimits) withDefaults() RunLimits {
+	if l.Timeout <= 0 {
+		l.Timeout = DefaultTimeout
+	}
+	if l.MaxOutput <= 0 {
+		l.MaxOutput = DefaultMaxOutputSize
+	}
+	return l
+}
+
+// PagesFor converts a memory limit in bytes into whole pages, rounding down.
+func PagesFor(bytes int64) uint32 {
+	if bytes <= 0 {
+		bytes = DefaultMemoryLimit
+	}
+	p := bytes / PageSize
+	if p > 65536 {
+		p = 65536
+	}
+	return uint32(p)
+}

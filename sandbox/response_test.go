@@ -1,0 +1,65 @@
+package sandbox
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDecodeResponse(t *testing.T) {
+	cases := []struct {
+		name, out string
+		status    int
+		body      string
+		wantErr   string
+	}{
+		{"minimal", `{"status":204}`, 204, "", ""},
+		{"full", `{"status":201,"headers":{"X-A":["1","2"]},"body":"hi"}`, 201, "hi", ""},
+		{"white space around", " \n{\"status\":200,\"body\":\"x\"}\n\n", 200, "x", ""},
+		{"base64", `{"status":200,"body":"AAH/","body_encoding":"base64"}`, 200, "\x00\x01\xff", ""},
+		{"unknown fields", `{"status":200,"extra":{"a":1}}`, 200, "", ""},
+		{"utf8", `{"status":200,"body":"😀 \u00e9"}`, 200, "😀 é", ""},
+		{"empty", ``, 0, "", "wrote nothing"},
+		{"text before", `hello {"status":200}`, 0, "", "does not start"},
+		{"two objects", `{"status":200}{"status":201}`, 0, "", "more after"},
+		{"trailing text", `{"status":200} bye`, 0, "", "more after"},
+		{"array", `[{"status":200}]`, 0, "", "does not start"},
+		{"no status", `{"body":"x"}`, 0, "", `no "status"`},
+		{"status string", `{"status":"200"}`, 0, "", "status"},
+		{"status float", `{"status":200.5}`, 0, "", "status"},
+		{"status low", `{"status":42}`, 0, "", "outside"},
+		{"status high", `{"status":600}`, 0, "", "outside"},
+		{"header string", `{"status":200,"headers":{"X-A":"b"}}`, 0, "", "headers"},
+		{"bad base64", `{"status":200,"body":"!!","body_encoding":"base64"}`, 0, "", "base64"},
+		{"bad encoding", `{"status":200,"body":"x","body_encoding":"hex"}`, 0, "", "body_encoding"},
+		{"truncated", `{"status":200,"body":"x`, 0, "", "not a valid"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := DecodeResponse([]byte(tc.out))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Status != tc.status || string(resp.Body) != tc.body {
+				t.Fatalf("got %d %q, want %d %q", resp.Status, resp.Body, tc.status, tc.body)
+			}
+		})
+	}
+}
+
+func TestOutcomeStatus(t *testing.T) {
+	want := map[Outcome]int{
+		OutcomeOK: 0, OutcomeContractError: 502, OutcomeExitError: 502, OutcomeTrap: 502,
+		OutcomeTimeout: 504, OutcomeOutputLimit: 502, OutcomeOverload: 503, OutcomeBodyLimit: 413, OutcomeCanceled: 499,
+	}
+	for o, s := range want {
+		if got := o.Status(); got != s {
+			t.Errorf("%s.Status() = %d, want %d", o, got, s)
+		}
+	}
+}

@@ -1,0 +1,226 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+)
+
+// RunnerConfig configures a Runner. Zero values mean defaults.
+type RunnerConfig struct {
+	Limits RunLimits
+	// PoolSize is how many instances are created, and started up to their
+	// first read of stdin, ahead of requests. 0: every run instantiates.
+	PoolSize int
+	// MaxConcurrency caps runs in flight; 0 means DefaultMaxConcurrency().
+	MaxConcurrency int
+	// QueueTimeout is how long a run waits for a slot before OutcomeOverload.
+	QueueTimeout time.Duration
+	// Observer receives measurements; nil for none.
+	Observer Observer
+}
+
+// DefaultQueueTimeout is how long a run waits for a concurrency slot by default.
+const DefaultQueueTimeout = 30 * time.Second
+
+// DefaultMaxConcurrency is the default cap on runs in flight: guests only
+// compute (they have no I/O to wait on), so more runs than cores in flight
+// would only add memory and tail latency.
+func DefaultMaxConcurrency() int { return 4 * runtime.GOMAXPROCS(0) }
+
+// Runner runs requests through a Module under limits: at most
+// MaxConcurrency at once, each in a fresh instance.
+type Runner struct {
+	module       *Module
+	limits       RunLimits
+	slots        chan struct{}
+	queueTimeout time.Duration
+	obs          Observer
+	pool         *pool
+	bufs         sync.Pool
+}
+
+// NewRunner returns a Runner for m. Close it to stop its pool.
+func NewRunner(m *Module, cfg RunnerConfig) *Runner {
+	r := &Runner{module: m, limits: cfg.Limits.withDefaults(), obs: cfg.Observer, queueTimeout: cfg.QueueTimeout}
+	if r.obs == nil {
+		r.obs = noObserver{}
+	}
+	if r.queueTimeout <= 0 {
+		r.queueTimeout = DefaultQueueTimeout
+	}
+	n := cfg.MaxConcurrency
+	if n <= 0 {
+		n = DefaultMaxConcurrency()
+	}
+	r.slots = make(chan struct{}, n)
+	if cfg.PoolSize > 0 {
+		r.pool = newPool(r, cfg.PoolSize)
+	}
+	return r
+}
+
+// Close stops the pool and discards its instances. Runs in flight finish.
+func (r *Runner) Close() {
+	if r.pool != nil {
+		r.pool.close()
+	}
+}
+
+// Result is what a run produced.
+type Result struct {
+	// Response is the guest's answer; nil unless Err is nil.
+	Response *Response
+	// Err is nil or an *Error with the outcome and reason.
+	Err error
+	// Outcome is OutcomeOf(Err).
+	Outcome Outcome
+	// QueueWait is the time spent waiting for a concurrency slot.
+	QueueWait time.Duration
+	// Instantiate is the time to create the instance (0 when pooled).
+	Instantiate time.Duration
+	// Execute is the time from delivering the request to the run's end.
+	Execute time.Duration
+	// MemoryBytes is the instance's linear memory size at the end.
+	MemoryBytes uint64
+	// Pooled tells whether the instance was created ahead of the request.
+	Pooled bool
+}
+
+// Run runs req in a fresh instance. Guest stderr goes to stderr (nil: discarded).
+// ctx canceled (the client went away) stops the guest: OutcomeCanceled.
+func (r *Runner) Run(ctx context.Context, req *Request, stderr io.Writer) Result {
+	var res Result
+	if err := r.acquire(ctx, &res); err != nil {
+		res.Err, res.Outcome = err, OutcomeOf(err)
+		return res
+	}
+	defer func() { <-r.slots }()
+	r.obs.SandboxStarted()
+	defer r.obs.SandboxFinished()
+
+	bp, _ := r.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	in := req.AppendJSON((*bp)[:0])
+	defer func() { *bp = in[:0]; r.bufs.Put(bp) }()
+
+	var inst *instance
+	if r.pool != nil {
+		inst = r.pool.take()
+	}
+	if inst != nil {
+		res.Pooled = true
+		r.runPrepared(ctx, inst, in, stderr, &res)
+	} else {
+		r.runFresh(ctx, in, stderr, &res)
+	}
+	r.obs.ObserveMemory(res.MemoryBytes)
+	res.Outcome = OutcomeOf(res.Err)
+	return res
+}
+
+func (r *Runner) acquire(ctx context.Context, res *Result) error {
+	select {
+	case r.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	start := time.Now()
+	t := time.NewTimer(r.queueTimeout)
+	defer t.Stop()
+	defer func() { res.QueueWait = time.Since(start); r.obs.ObserveQueueWait(res.QueueWait) }()
+	select {
+	case r.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return fail(OutcomeOverload, fmt.Sprintf("no free sandbox after waiting %s (max_concurrency %d)", r.queueTimeout, cap(r.slots)), nil)
+	case <-ctx.Done():
+		return fail(OutcomeCanceled, "the client went away while the request was queued", ctx.Err())
+	}
+}
+
+// runFresh instantiates and runs on the caller's goroutine: the fast path.
+func (r *Runner) runFresh(ctx context.Context, in []byte, stderr io.Writer, res *Result) {
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	out := outputBuffer{max: r.limits.MaxOutput, stop: stop}
+	stdin := bytesReader{data: in}
+	mc := r.module.config.WithStdin(&stdin).WithStdout(&out).WithStderr(stderr)
+
+	t0 := time.Now()
+	mod, start, err := r.module.instantiate(runCtx, mc)
+	t1 := time.Now()
+	res.Instantiate = t1.Sub(t0)
+	r.obs.ObserveInstantiate(res.Instantiate)
+	if err != nil {
+		res.Err = fail(OutcomeTrap, "instantiating the module failed", err)
+		return
+	}
+	timer := time.AfterFunc(r.limits.Timeout, func() { stop(errTimeout) })
+	_, err = start.Call(runCtx)
+	timer.Stop()
+	res.Execute = time.Since(t1)
+	res.MemoryBytes = memorySize(mod)
+	_ = mod.Close(context.Background())
+	res.Response, res.Err = r.classify(runCtx, err, out.buf)
+}
+
+// classify turns how _start ended, and stdout, into a response or an *Error.
+func (r *Runner) classify(runCtx context.Context, err error, stdout []byte) (*Response, error) {
+	var exit *sys.ExitError
+	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 0) {
+		if runCtx.Err() != nil {
+			switch cause := context.Cause(runCtx); {
+			case errors.Is(cause, errTimeout):
+				return nil, fail(OutcomeTimeout, fmt.Sprintf("the guest ran past its %s timeout and was stopped", r.limits.Timeout), nil)
+			case errors.Is(cause, errOutputLimit):
+				return nil, fail(OutcomeOutputLimit, fmt.Sprintf("the guest wrote more than %d bytes to stdout and was stopped", r.limits.MaxOutput), nil)
+			default:
+				return nil, fail(OutcomeCanceled, "the client went away; the guest was stopped", cause)
+			}
+		}
+		if exit != nil {
+			return nil, fail(OutcomeExitError, fmt.Sprintf("the guest exited with code %d", exit.ExitCode()), nil)
+		}
+		return nil, fail(OutcomeTrap, "the guest trapped", err)
+	}
+	resp, derr := DecodeResponse(stdout)
+	if derr != nil {
+		return nil, fail(OutcomeContractError, "the guest's output is not a valid response", derr)
+	}
+	return resp, nil
+}
+
+func memorySize(mod api.Module) uint64 {
+	if mem := mod.Memory(); mem != nil {
+		return uint64(mem.Size())
+	}
+	return 0
+}
+
+// bytesReader is stdin for a run whose request is known when it starts.
+type bytesReader struct {
+	data []byte
+	off  int
+}
+
+func (b *bytesReader) Read(p []byte) (int, error) {
+	if b.off >= len(b.data) {
+		return 0, io.EOF
+	}
+	n := copy(p, b.data[b.off:])
+	b.off += n
+	return n, nil
+}

@@ -1,0 +1,191 @@
+package sandbox_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gojinn/gojinn/internal/testguest"
+	"github.com/gojinn/gojinn/sandbox"
+)
+
+func compile(t testing.TB, path string, opts sandbox.Options) *sandbox.Module {
+	t.Helper()
+	m, err := sandbox.Compile(context.Background(), path, testguest.Read(t, path), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close(context.Background()) })
+	return m
+}
+
+func runner(t testing.TB, guest string, cfg sandbox.RunnerConfig) *sandbox.Runner {
+	t.Helper()
+	r := sandbox.NewRunner(compile(t, testguest.WAT(t, guest), sandbox.Options{}), cfg)
+	t.Cleanup(r.Close)
+	return r
+}
+
+var hello = &sandbox.Request{Method: "GET", URI: "/", TraceID: "t1"}
+
+func TestOutcomes(t *testing.T) {
+	lim := sandbox.RunLimits{Timeout: 300 * time.Millisecond, MaxOutput: 64 << 10}
+	cases := []struct {
+		guest   string
+		outcome sandbox.Outcome
+		reason  string
+	}{
+		{"ok", sandbox.OutcomeOK, ""},
+		{"exit0", sandbox.OutcomeOK, ""},
+		{"exit3", sandbox.OutcomeExitError, "code 3"},
+		{"trap", sandbox.OutcomeTrap, "unreachable"},
+		{"recurse", sandbox.OutcomeTrap, "stack"},
+		{"loop", sandbox.OutcomeTimeout, "timeout"},
+		{"flood", sandbox.OutcomeOutputLimit, "65536 bytes"},
+		{"garbage", sandbox.OutcomeContractError, "does not start"},
+		{"two", sandbox.OutcomeContractError, "more after"},
+	}
+	for _, pooled := range []bool{false, true} {
+		for _, tc := range cases {
+			name := tc.guest
+			if pooled {
+				name += "/pooled"
+			}
+			t.Run(name, func(t *testing.T) {
+				cfg := sandbox.RunnerConfig{Limits: lim}
+				if tc.guest == "recurse" {
+					cfg.Limits.Timeout = 20 * time.Second // overflowing wazero's stack takes a while
+				}
+				if pooled {
+					cfg.PoolSize = 2
+				}
+				r := runner(t, tc.guest, cfg)
+				res := r.Run(context.Background(), hello, nil)
+				if res.Outcome != tc.outcome {
+					t.Fatalf("outcome = %s (%v), want %s", res.Outcome, res.Err, tc.outcome)
+				}
+				if tc.outcome == sandbox.OutcomeOK {
+					if res.Response.Status != 200 || string(res.Response.Body) != "ok" {
+						t.Fatalf("response = %d %q", res.Response.Status, res.Response.Body)
+					}
+					return
+				}
+				if res.Response != nil || !strings.Contains(res.Err.Error(), tc.reason) {
+					t.Fatalf("err = %v (response %v), want reason with %q", res.Err, res.Response, tc.reason)
+				}
+			})
+		}
+	}
+}
+
+func TestCanceledStopsGuest(t *testing.T) {
+	for _, pool := range []int{0, 1} {
+		r := runner(t, "loop", sandbox.RunnerConfig{PoolSize: pool})
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(50*time.Millisecond, cancel)
+		res := r.Run(ctx, hello, nil)
+		if res.Outcome != sandbox.OutcomeCanceled {
+			t.Fatalf("pool %d: outcome = %s (%v), want canceled", pool, res.Outcome, res.Err)
+		}
+	}
+}
+
+// A guest's global counter must read 1 on every run: no instance, memory
+// or global is reused, also under concurrency and with a pool.
+func TestFreshInstanceEveryRun(t *testing.T) {
+	for _, pool := range []int{0, 4} {
+		r := runner(t, "counter", sandbox.RunnerConfig{PoolSize: pool})
+		var wg sync.WaitGroup
+		errs := make(chan string, 300)
+		for range 300 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res := r.Run(context.Background(), hello, nil)
+				if res.Err != nil {
+					errs <- res.Err.Error()
+				} else if string(res.Response.Body) != "1" {
+					errs <- "counter = " + string(res.Response.Body)
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Fatalf("pool %d: a run saw another's state: %v", pool, e)
+		}
+	}
+}
+
+func TestMemoryLimit(t *testing.T) {
+	for _, pages := range []uint32{3, 10, 160} {
+		m := compile(t, testguest.WAT(t, "grow"), sandbox.Options{MemoryLimitPages: pages})
+		res := sandbox.NewRunner(m, sandbox.RunnerConfig{}).Run(context.Background(), hello, nil)
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		if want := fmt.Sprintf("%05d", pages); string(res.Response.Body) != want {
+			t.Fatalf("limit %d pages: guest reached %s pages", pages, res.Response.Body)
+		}
+		if res.MemoryBytes != uint64(pages)*sandbox.PageSize {
+			t.Fatalf("MemoryBytes = %d, want %d", res.MemoryBytes, pages*sandbox.PageSize)
+		}
+	}
+}
+
+func TestStderr(t *testing.T) {
+	for _, pool := range []int{0, 1} {
+		r := runner(t, "stderr", sandbox.RunnerConfig{PoolSize: pool})
+		var buf bytes.Buffer
+		res := r.Run(context.Background(), hello, &buf)
+		if res.Outcome != sandbox.OutcomeTrap || buf.String() != "guest says hello on stderr\n" {
+			t.Fatalf("pool %d: outcome %s, stderr %q", pool, res.Outcome, buf.String())
+		}
+	}
+}
+
+func TestOverload(t *testing.T) {
+	r := runner(t, "loop", sandbox.RunnerConfig{
+		MaxConcurrency: 1, QueueTimeout: 50 * time.Millisecond,
+		Limits: sandbox.RunLimits{Timeout: 2 * time.Second},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	started := make(chan struct{})
+	go func() { close(started); r.Run(ctx, hello, nil) }()
+	<-started
+	// The first run holds the only slot until canceled.
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		res := r.Run(context.Background(), hello, nil)
+		if res.Outcome == sandbox.OutcomeOverload {
+			if res.QueueWait <= 0 {
+				t.Fatal("QueueWait not measured")
+			}
+			return
+		}
+	}
+	t.Fatal("never saw overload")
+}
+
+func TestCompileErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		wasm []byte
+		want string
+	}{
+		{"garbage", []byte("not wasm at all"), "not a valid WebAssembly module"},
+		{"nostart", testguest.Read(t, testguest.WAT(t, "nostart")), "no _start"},
+		{"badimport", testguest.Read(t, testguest.WAT(t, "badimport")), "env.secret"},
+	}
+	for _, tc := range cases {
+		_, err := sandbox.Compile(context.Background(), "/srv/"+tc.name+".wasm", tc.wasm, sandbox.Options{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "/srv/"+tc.name+".wasm") {
+			t.Errorf("%s: err = %v, want the file name and %q", tc.name, err, tc.want)
+		}
+	}
+}

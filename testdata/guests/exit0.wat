@@ -1,0 +1,21 @@
+;; exit0: writes a valid response, then calls proc_exit(0).
+(module
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 1024) "{\"status\":200,\"headers\":{\"Content-Type\":[\"text/plain\"]},\"body\":\"ok\"}")
+  (func (export "_start")
+    ;; read stdin to EOF: iovec at 0 -> buffer 8192..16384, nread at 16
+    (i32.store (i32.const 0) (i32.const 8192))
+    (i32.store (i32.const 4) (i32.const 8192))
+    (block $done (loop $read
+      (br_if $done (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 16)))
+      (br_if $done (i32.eqz (i32.load (i32.const 16))))
+      (br $read)))
+    (i32.store (i32.const 32) (i32.const 1024))
+    (i32.store (i32.const 36) (i32.const 68))
+    (drop (call $fd_write (i32.const 1) (i32.const 32) (i32.const 1) (i32.const 48)))
+    (call $proc_exit (i32.const 0))
+  )
+)
