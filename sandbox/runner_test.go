@@ -155,13 +155,16 @@ func TestOverload(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	started := make(chan struct{})
-	go func() { close(started); r.Run(ctx, hello, nil) }()
-	<-started
-	// The first run holds the only slot until canceled.
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		res := r.Run(context.Background(), hello, nil)
+	// A blocker keeps the only slot busy with runs that only end when canceled.
+	go func() {
+		for ctx.Err() == nil {
+			r.Run(ctx, hello, nil)
+		}
+	}()
+	for range 100 {
+		probe, stop := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		res := r.Run(probe, hello, nil)
+		stop()
 		if res.Outcome == sandbox.OutcomeOverload {
 			if res.QueueWait <= 0 {
 				t.Fatal("QueueWait not measured")
