@@ -17,7 +17,6 @@ import (
 type Module struct {
 	runtime  wazero.Runtime
 	compiled wazero.CompiledModule
-	config   wazero.ModuleConfig // the per-run config less stdio
 	opts     Options
 }
 
@@ -58,7 +57,7 @@ func Compile(ctx context.Context, name string, wasm []byte, opts Options) (*Modu
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &Module{runtime: rt, compiled: compiled, config: moduleConfig(opts), opts: opts}, nil
+	return &Module{runtime: rt, compiled: compiled, opts: opts}, nil
 }
 
 // Close releases the runtime and everything instantiated from it.
@@ -91,24 +90,24 @@ func checkImports(c wazero.CompiledModule) error {
 }
 
 // moduleConfig is everything of a run's config but its stdio.
-func moduleConfig(opts Options) wazero.ModuleConfig {
+func moduleConfig(env map[string]string, args []string) wazero.ModuleConfig {
 	mc := wazero.NewModuleConfig().
-		WithName(""). // anonymous: instances are created concurrently
+		WithName("").         // anonymous: instances are created concurrently
 		WithStartFunctions(). // _start is called by the run, under its context
 		WithSysWalltime().
 		WithSysNanotime().
 		WithSysNanosleep().
 		WithRandSource(rand.Reader)
-	if len(opts.Args) > 0 {
-		mc = mc.WithArgs(opts.Args...)
+	if len(args) > 0 {
+		mc = mc.WithArgs(args...)
 	}
-	keys := make([]string, 0, len(opts.Env))
-	for k := range opts.Env {
+	keys := make([]string, 0, len(env))
+	for k := range env {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		mc = mc.WithEnv(k, opts.Env[k])
+		mc = mc.WithEnv(k, env[k])
 	}
 	return mc
 }

@@ -12,7 +12,8 @@ const (
 	DefaultMaxOutputSize = 5 * 1000 * 1000   // 5MB
 )
 
-// Options are the settings of a compiled module that every run of it shares.
+// Options are the settings a module is compiled with: modules compiled
+// from the same bytes with equal Options are interchangeable.
 // The zero value of each field means its default.
 type Options struct {
 	// MemoryLimitPages caps each instance's linear memory, in 64 KiB pages.
@@ -20,10 +21,6 @@ type Options struct {
 	MemoryLimitPages uint32
 	// CacheDir keeps compiled code on disk across restarts; "" for none.
 	CacheDir string
-	// Env is the guest's whole environment.
-	Env map[string]string
-	// Args is the guest's argv; Args[0] is the program name.
-	Args []string
 }
 
 // RunLimits bound one run.

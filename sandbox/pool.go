@@ -31,7 +31,7 @@ func (r *Runner) prepare() (*instance, error) {
 	inst := &instance{ctx: ctx, stop: stop, done: make(chan struct{})}
 	inst.stdin = stdinGate{ready: make(chan struct{}), done: ctx.Done()}
 	inst.stdout = outputBuffer{max: r.limits.MaxOutput, stop: stop}
-	mc := r.module.config.WithStdin(&inst.stdin).WithStdout(&inst.stdout).WithStderr(&inst.stderr)
+	mc := r.config.WithStdin(&inst.stdin).WithStdout(&inst.stdout).WithStderr(&inst.stderr)
 	t0 := time.Now()
 	mod, start, err := r.module.instantiate(ctx, mc)
 	r.obs.ObserveInstantiate(time.Since(t0))

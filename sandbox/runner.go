@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
 )
@@ -25,6 +26,10 @@ type RunnerConfig struct {
 	QueueTimeout time.Duration
 	// Observer receives measurements; nil for none.
 	Observer Observer
+	// Env is the guest's whole environment.
+	Env map[string]string
+	// Args is the guest's argv; Args[0] is the program name.
+	Args []string
 }
 
 // DefaultQueueTimeout is how long a run waits for a concurrency slot by default.
@@ -39,6 +44,7 @@ func DefaultMaxConcurrency() int { return 4 * runtime.GOMAXPROCS(0) }
 // MaxConcurrency at once, each in a fresh instance.
 type Runner struct {
 	module       *Module
+	config       wazero.ModuleConfig // the per-run config less stdio
 	limits       RunLimits
 	slots        chan struct{}
 	queueTimeout time.Duration
@@ -49,7 +55,7 @@ type Runner struct {
 
 // NewRunner returns a Runner for m. Close it to stop its pool.
 func NewRunner(m *Module, cfg RunnerConfig) *Runner {
-	r := &Runner{module: m, limits: cfg.Limits.withDefaults(), obs: cfg.Observer, queueTimeout: cfg.QueueTimeout}
+	r := &Runner{module: m, config: moduleConfig(cfg.Env, cfg.Args), limits: cfg.Limits.withDefaults(), obs: cfg.Observer, queueTimeout: cfg.QueueTimeout}
 	if r.obs == nil {
 		r.obs = noObserver{}
 	}
@@ -157,7 +163,7 @@ func (r *Runner) runFresh(ctx context.Context, in []byte, stderr io.Writer, res 
 	defer stop(nil)
 	out := outputBuffer{max: r.limits.MaxOutput, stop: stop}
 	stdin := bytesReader{data: in}
-	mc := r.module.config.WithStdin(&stdin).WithStdout(&out).WithStderr(stderr)
+	mc := r.config.WithStdin(&stdin).WithStdout(&out).WithStderr(stderr)
 
 	t0 := time.Now()
 	mod, start, err := r.module.instantiate(runCtx, mc)
