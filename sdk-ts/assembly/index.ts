@@ -1,0 +1,12 @@
+// The gojinn AssemblyScript SDK: `import { serve, Request, Response, log } from "gojinn"`.
+
+export { Request } from "./request";
+export { Response, TEXT_PLAIN, APPLICATION_JSON, OCTET_STREAM } from "./response";
+export { serve, Handler, readRequest, writeResponse } from "./serve";
+export { log } from "./log";
+export { Router } from "./router";
+export { encodeBase64, decodeBase64 } from "./base64";
+export { percentDecode } from "./uri";
+export { canonicalHeaderName } from "./headers";
+export { isValidJson } from "./json";
+export { handlerAborted } from "./failure";

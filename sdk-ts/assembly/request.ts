@@ -1,0 +1,162 @@
+import { JSON } from "json-as";
+import { decodeBase64 } from "./base64";
+import { findHeaderKey } from "./headers";
+import { parseQuery, percentDecode, QueryPair, rawPathOf, rawQueryOf } from "./uri";
+import { WireRequest } from "./wire";
+
+/**
+ * The HTTP request a handler receives. Built by `serve` from the JSON the
+ * host writes to stdin; the accessors hide the wire format (base64 bodies,
+ * percent-encoding, header name case).
+ */
+export class Request {
+  /** The wire object this request wraps. */
+  readonly wire: WireRequest;
+  private queryPairs: QueryPair[] | null = null;
+  private bodyBytes: Uint8Array | null = null;
+  private bodyText: string | null = null;
+  /** Path parameters filled in by the router (`:id` → value). */
+  params: Map<string, string> = new Map<string, string>();
+
+  /** Wraps a decoded wire request. */
+  constructor(wire: WireRequest) {
+    this.wire = wire;
+  }
+
+  /** The HTTP method, upper case (`GET`, `POST`, ...). */
+  get method(): string {
+    return this.wire.method;
+  }
+
+  /** Path and query exactly as received, still percent-encoded. */
+  get uri(): string {
+    return this.wire.uri;
+  }
+
+  /** The path, percent-decoded (`/caf%C3%A9` → `/café`). */
+  get path(): string {
+    return percentDecode(rawPathOf(this.wire.uri));
+  }
+
+  /** The path as received, still percent-encoded. */
+  get rawPath(): string {
+    return rawPathOf(this.wire.uri);
+  }
+
+  /** The query string after `?`, still encoded; empty when there is none. */
+  get rawQuery(): string {
+    return rawQueryOf(this.wire.uri);
+  }
+
+  /** The trace context to log and pass on (never empty). */
+  get traceId(): string {
+    return this.wire.trace_id;
+  }
+
+  /** The Host the client asked for (may include a port). */
+  get host(): string {
+    return this.wire.host;
+  }
+
+  /** The client address as `ip:port`. */
+  get remoteAddr(): string {
+    return this.wire.remote_addr;
+  }
+
+  /** The protocol: `HTTP/1.1`, `HTTP/2.0` or `HTTP/3.0`. */
+  get proto(): string {
+    return this.wire.proto;
+  }
+
+  /** Every header: canonical name → values in order. */
+  get headers(): Map<string, string[]> {
+    return this.wire.headers;
+  }
+
+  private pairs(): QueryPair[] {
+    let pairs = this.queryPairs;
+    if (pairs === null) {
+      pairs = parseQuery(rawQueryOf(this.wire.uri));
+      this.queryPairs = pairs;
+    }
+    return pairs;
+  }
+
+  /** The first value of query parameter `name`, decoded; null when absent. */
+  query(name: string): string | null {
+    const pairs = this.pairs();
+    for (let i = 0; i < pairs.length; i++) {
+      if (pairs[i].name == name) return pairs[i].value;
+    }
+    return null;
+  }
+
+  /** Every value of query parameter `name`, decoded, in order. */
+  queryAll(name: string): string[] {
+    const pairs = this.pairs();
+    const values = new Array<string>();
+    for (let i = 0; i < pairs.length; i++) {
+      if (pairs[i].name == name) values.push(pairs[i].value);
+    }
+    return values;
+  }
+
+  /** The first value of header `name` (any case); null when absent. */
+  header(name: string): string | null {
+    const key = findHeaderKey(this.wire.headers, name);
+    if (key === null) return null;
+    const values = this.wire.headers.get(key);
+    return values.length > 0 ? values[0] : null;
+  }
+
+  /** Every value of header `name` (any case), in order; empty when absent. */
+  headerAll(name: string): string[] {
+    const key = findHeaderKey(this.wire.headers, name);
+    if (key === null) return new Array<string>();
+    return this.wire.headers.get(key).slice(0);
+  }
+
+  /** A path parameter captured by the router (`/users/:id`); null when absent. */
+  param(name: string): string | null {
+    return this.params.has(name) ? this.params.get(name) : null;
+  }
+
+  /** The body as bytes (base64 bodies decoded). Can be called any number of times. */
+  bytes(): Uint8Array {
+    let bytes = this.bodyBytes;
+    if (bytes === null) {
+      if (this.wire.body_encoding == "base64") {
+        const decoded = decodeBase64(this.wire.body);
+        bytes = decoded !== null ? decoded : new Uint8Array(0);
+      } else {
+        bytes = Uint8Array.wrap(String.UTF8.encode(this.wire.body));
+      }
+      this.bodyBytes = bytes;
+    }
+    return bytes;
+  }
+
+  /** The body as text (UTF-8). Can be called any number of times. */
+  text(): string {
+    let text = this.bodyText;
+    if (text === null) {
+      if (this.wire.body_encoding == "base64") {
+        const bytes = this.bytes();
+        text = String.UTF8.decodeUnsafe(bytes.dataStart, <usize>bytes.length);
+      } else {
+        text = this.wire.body;
+      }
+      this.bodyText = text;
+    }
+    return text;
+  }
+
+  /**
+   * The body parsed as JSON into `T` (a `@json` class, a Map, an array, ...)
+   * with json-as. Invalid JSON aborts the handler, which `serve` turns into a
+   * 500; check `text()` first when the body may be malformed.
+   */
+  json<T>(): T {
+    return JSON.parse<T>(this.text());
+  }
+}
