@@ -1,0 +1,11 @@
+// `import { invoke } from "gojinn/testing"`: run a handler as the host would,
+// from a test, without Caddy.
+export { invoke, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT_MS } from "./invoke.js";
+export type { InvokeOptions, InvokeResult } from "./invoke.js";
+export { buildRequest, newTraceId } from "./request.js";
+export type { InvokeRequest } from "./request.js";
+export { parseLogs } from "./logs.js";
+export type { LogEntry } from "./logs.js";
+export { decodeResponse } from "../contract/response.js";
+export type { GojinnRequest, GojinnResponse, Headers, Outcome } from "../contract/types.js";
+export { OUTCOMES } from "../contract/types.js";

@@ -1,0 +1,169 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { fromBase64 } from "../contract/base64.js";
+import { decodeResponse } from "../contract/response.js";
+import { DROPPED_RESPONSE_HEADERS, failureStatus, type Headers, type Outcome } from "../contract/types.js";
+import { compileWasm, readWasmFile } from "../wasm/inspect.js";
+import { parseLogs, type LogEntry } from "./logs.js";
+import { buildRequest, type InvokeRequest } from "./request.js";
+import type { GuestExit, GuestJob } from "./worker-protocol.js";
+
+/** Defaults of InvokeOptions: the Go host's defaults (sandbox/options.go). */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** Default cap on the guest's stdout, as the host's max_output_size: 5 MB. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 5_000_000;
+
+/** How to run the guest. */
+export interface InvokeOptions {
+  /** Environment variables the guest sees (none by default). */
+  env?: Record<string, string>;
+  /** Arguments after argv[0] (which is the module's file name). */
+  args?: string[];
+  /** Stop the guest after this long: a 504 with outcome "timeout". Default 60 s. */
+  timeoutMs?: number;
+  /** Stop the guest once its stdout exceeds this: outcome "output_limit". Default 5 MB. */
+  maxOutputBytes?: number;
+}
+
+/** What the client would get, plus what only a test can see. */
+export interface InvokeResult {
+  /** The HTTP status: the guest's, or 502/504 when the run failed. */
+  status: number;
+  /** Response headers, less the ones the host drops (hop-by-hop, Content-Length). */
+  headers: Headers;
+  /** The body as text (UTF-8; binary bodies decoded lossily: see bodyBytes). */
+  body: string;
+  /** The body as bytes. Empty for HEAD, 204 and 304, as the host sends it. */
+  bodyBytes: Uint8Array;
+  /** Everything the guest wrote to stderr. */
+  stderr: string;
+  /** The stderr lines that are structured log entries (JSON with level and msg). */
+  logs: LogEntry[];
+  /** The guest's exit code; null when it trapped, timed out or was stopped. */
+  exitCode: number | null;
+  /** Wall time of the run, worker start-up included. */
+  durationMs: number;
+  /** How the run ended (docs/contract.md, Outcomes). */
+  outcome: Outcome;
+  /** Why the run failed, in plain words; absent when outcome is "ok". */
+  reason?: string;
+  /** The guest's raw stdout. */
+  stdout: Uint8Array;
+}
+
+const STATUS_TEXT: Record<number, string> = { 502: "Bad Gateway", 504: "Gateway Timeout" };
+
+const moduleCache = new Map<string, { mtimeMs: number; size: number; module: WebAssembly.Module }>();
+
+async function loadModule(wasm: string | Uint8Array | WebAssembly.Module): Promise<{ module: WebAssembly.Module; name: string }> {
+  if (wasm instanceof WebAssembly.Module) return { module: wasm, name: "handler.wasm" };
+  if (typeof wasm !== "string") return { module: await compileWasm(wasm, "handler.wasm"), name: "handler.wasm" };
+  const file = path.resolve(wasm);
+  const s = await stat(file).catch(() => null);
+  const cached = moduleCache.get(file);
+  if (s && cached && cached.mtimeMs === s.mtimeMs && cached.size === s.size) return { module: cached.module, name: path.basename(file) };
+  const module = await compileWasm(await readWasmFile(wasm), wasm);
+  if (s) moduleCache.set(file, { mtimeMs: s.mtimeMs, size: s.size, module });
+  return { module, name: path.basename(file) };
+}
+
+function runInWorker(job: GuestJob, timeoutMs: number): Promise<GuestExit | "timeout"> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: job });
+    let settled = false;
+    const finish = (value: GuestExit | "timeout" | Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      if (value instanceof Error) reject(value);
+      else resolve(value);
+    };
+    const timer = setTimeout(() => finish("timeout"), timeoutMs);
+    worker.once("message", (exit: GuestExit) => finish(exit));
+    worker.once("error", (err) => finish(err));
+    worker.once("exit", (code) => finish(new Error(`the guest's worker stopped unexpectedly (code ${code})`)));
+  });
+}
+
+function failed(outcome: Exclude<Outcome, "ok">, reason: string, exit: Partial<GuestExit>, durationMs: number): InvokeResult {
+  const status = failureStatus(outcome);
+  const body = STATUS_TEXT[status] ?? "";
+  const stderr = new TextDecoder().decode(exit.stderr ?? new Uint8Array());
+  return {
+    status,
+    headers: {},
+    body,
+    bodyBytes: new TextEncoder().encode(body),
+    stderr,
+    logs: parseLogs(stderr),
+    exitCode: exit.exitCode ?? null,
+    durationMs,
+    outcome,
+    reason,
+    stdout: exit.stdout ?? new Uint8Array(),
+  };
+}
+
+/**
+ * Runs a handler once, as the Gojinn host would: a fresh instance, the
+ * request as JSON on stdin, one JSON response read from stdout, and the
+ * host's failure rules (a non-zero exit, a trap or invalid output is a 502
+ * with `outcome` and `reason`; a run past `timeoutMs` is stopped and is a
+ * 504). `wasm` is a path, the module's bytes or a compiled module.
+ *
+ * ```ts
+ * const res = await invoke("build/handler.wasm", { method: "POST", body: "{}" });
+ * expect(res.status).toBe(201);
+ * ```
+ */
+export async function invoke(
+  wasm: string | Uint8Array | WebAssembly.Module,
+  request: InvokeRequest = {},
+  options: InvokeOptions = {},
+): Promise<InvokeResult> {
+  const { module, name } = await loadModule(wasm);
+  const wire = buildRequest(request);
+  const job: GuestJob = {
+    module,
+    stdin: new TextEncoder().encode(JSON.stringify(wire)),
+    env: options.env ?? {},
+    args: [name, ...(options.args ?? [])],
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+  };
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const started = performance.now();
+  const exit = await runInWorker(job, timeoutMs);
+  const durationMs = performance.now() - started;
+  if (exit === "timeout") return failed("timeout", `the guest ran past the ${timeoutMs} ms timeout and was stopped`, {}, durationMs);
+  if (exit.failure?.kind === "output_limit") return failed("output_limit", exit.failure.message, exit, durationMs);
+  if (exit.failure) return failed("trap", `the guest trapped: ${exit.failure.message}`, exit, durationMs);
+  if (exit.exitCode !== 0) return failed("exit_error", `the guest exited with code ${exit.exitCode}`, exit, durationMs);
+  const decoded = decodeResponse(exit.stdout);
+  if (!decoded.ok) return failed("contract_error", decoded.reason, exit, durationMs);
+  const res = decoded.response;
+  const headers: Headers = {};
+  const dropped = new Set(DROPPED_RESPONSE_HEADERS.map((h) => h.toLowerCase()));
+  for (const [key, values] of Object.entries(res.headers ?? {})) {
+    if (!dropped.has(key.toLowerCase())) headers[key] = values;
+  }
+  const noBody = wire.method === "HEAD" || res.status === 204 || res.status === 304;
+  let bodyBytes: Uint8Array = new Uint8Array();
+  if (!noBody && res.body !== undefined) {
+    bodyBytes = res.body_encoding === "base64" ? fromBase64(res.body) : new TextEncoder().encode(res.body);
+  }
+  const stderr = new TextDecoder().decode(exit.stderr);
+  return {
+    status: res.status,
+    headers,
+    body: new TextDecoder().decode(bodyBytes),
+    bodyBytes,
+    stderr,
+    logs: parseLogs(stderr),
+    exitCode: exit.exitCode,
+    durationMs,
+    outcome: "ok",
+    stdout: exit.stdout,
+  };
+}

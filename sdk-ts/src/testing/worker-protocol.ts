@@ -1,0 +1,25 @@
+/** What `invoke` hands the worker that runs one guest. */
+export interface GuestJob {
+  /** The compiled handler. */
+  module: WebAssembly.Module;
+  /** The request JSON, the guest's whole stdin. */
+  stdin: Uint8Array;
+  /** Environment variables the guest sees (nothing of the host's). */
+  env: Record<string, string>;
+  /** argv; argv[0] is the module's file name. */
+  args: string[];
+  /** Stop the guest once it has written more than this to stdout. */
+  maxOutputBytes: number;
+}
+
+/** What the worker reports when the guest has stopped. */
+export interface GuestExit {
+  /** The exit code; 0 when `_start` returned. Null when the guest did not exit. */
+  exitCode: number | null;
+  /** Everything written to stdout (up to the limit). */
+  stdout: Uint8Array;
+  /** Everything written to stderr. */
+  stderr: Uint8Array;
+  /** Set when the guest trapped or was stopped for its output. */
+  failure?: { kind: "trap" | "output_limit"; message: string };
+}

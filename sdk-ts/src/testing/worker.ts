@@ -1,0 +1,99 @@
+// Runs one guest in a worker thread, so that `invoke` can stop it on timeout
+// (Worker.terminate interrupts even a tight wasm loop). stdin, stdout and
+// stderr are served from memory by wrapping node:wasi's fd_read/fd_write.
+import { openSync } from "node:fs";
+import { parentPort, workerData } from "node:worker_threads";
+import { WASI } from "node:wasi";
+import type { GuestExit, GuestJob } from "./worker-protocol.js";
+
+class OutputLimitExceeded extends Error {}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+function run(job: GuestJob): GuestExit {
+  const devNull = openSync("/dev/null", "r+");
+  const wasi = new WASI({
+    version: "preview1",
+    args: job.args,
+    env: job.env,
+    returnOnExit: true,
+    stdin: devNull,
+    stdout: devNull,
+    stderr: devNull,
+  });
+  const stdout: Uint8Array[] = [];
+  const stderr: Uint8Array[] = [];
+  let stdoutSize = 0;
+  let stdinOffset = 0;
+  let memory: WebAssembly.Memory | undefined;
+  const base = wasi.wasiImport as Record<string, (...args: number[]) => number>;
+  const iovecs = (iovs: number, count: number): Array<[number, number]> => {
+    const view = new DataView(memory!.buffer);
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < count; i++) {
+      out.push([view.getUint32(iovs + i * 8, true), view.getUint32(iovs + i * 8 + 4, true)]);
+    }
+    return out;
+  };
+  const imports = {
+    ...base,
+    fd_read(fd: number, iovs: number, count: number, nread: number): number {
+      if (fd !== 0) return base.fd_read!(fd, iovs, count, nread);
+      let n = 0;
+      for (const [ptr, len] of iovecs(iovs, count)) {
+        const chunk = job.stdin.subarray(stdinOffset, stdinOffset + len);
+        new Uint8Array(memory!.buffer, ptr, chunk.length).set(chunk);
+        stdinOffset += chunk.length;
+        n += chunk.length;
+        if (chunk.length < len) break;
+      }
+      new DataView(memory!.buffer).setUint32(nread, n, true);
+      return 0;
+    },
+    fd_write(fd: number, iovs: number, count: number, nwritten: number): number {
+      if (fd !== 1 && fd !== 2) return base.fd_write!(fd, iovs, count, nwritten);
+      let n = 0;
+      for (const [ptr, len] of iovecs(iovs, count)) {
+        const bytes = new Uint8Array(memory!.buffer, ptr, len).slice();
+        if (fd === 1) {
+          stdoutSize += len;
+          if (stdoutSize > job.maxOutputBytes) {
+            throw new OutputLimitExceeded(`the guest wrote more than ${job.maxOutputBytes} bytes to stdout and was stopped`);
+          }
+          stdout.push(bytes);
+        } else {
+          stderr.push(bytes);
+        }
+        n += len;
+      }
+      new DataView(memory!.buffer).setUint32(nwritten, n, true);
+      return 0;
+    },
+  };
+  const result = (exitCode: number | null, failure?: GuestExit["failure"]): GuestExit => ({
+    exitCode,
+    stdout: concat(stdout),
+    stderr: concat(stderr),
+    ...(failure ? { failure } : {}),
+  });
+  try {
+    const instance = new WebAssembly.Instance(job.module, { wasi_snapshot_preview1: imports });
+    memory = instance.exports["memory"] as WebAssembly.Memory;
+    const code = wasi.start(instance);
+    return result(code);
+  } catch (err) {
+    if (err instanceof OutputLimitExceeded) return result(null, { kind: "output_limit", message: err.message });
+    return result(null, { kind: "trap", message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+parentPort!.postMessage(run(workerData as GuestJob));
