@@ -3,8 +3,7 @@ package guestlog
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
+	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
@@ -24,10 +23,11 @@ var reservedKeys = map[string]bool{
 	"handler":    true,
 }
 
-// member is one name/value pair of a guest's JSON line.
+// member is one name/value pair of a guest's JSON line: the raw key (with
+// its quotes) and the raw value, both slices of the line.
 type member struct {
-	key string
-	raw json.RawMessage
+	key []byte
+	raw []byte
 }
 
 // emitStructured logs line as a structured entry if it is a JSON object
@@ -38,55 +38,57 @@ func (w *Writer) emitStructured(line []byte) bool {
 	if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
 		return false
 	}
-	members, ok := parseObject(line)
+	members, ok := parseObject(line, w.members[:0])
 	if !ok {
 		return false
 	}
+	w.members = members
 	var (
-		level         zapcore.Level
-		msg           string
-		hasLvl, hasMs bool
+		level          zapcore.Level
+		msg            string
+		hasLvl, hasMsg bool
 	)
 	for _, m := range members {
-		switch m.key {
-		case "level":
-			var s string
-			if json.Unmarshal(m.raw, &s) != nil {
+		switch string(m.key) {
+		case `"level"`:
+			if m.raw[0] != '"' {
 				return false
 			}
-			level, hasLvl = parseLevel(s)
+			level, hasLvl = parseLevel(decodeString(m.raw))
 			if !hasLvl {
 				return false
 			}
-		case "msg":
-			if json.Unmarshal(m.raw, &msg) != nil {
+		case `"msg"`:
+			if m.raw[0] != '"' {
 				return false
 			}
-			hasMs = true
+			msg, hasMsg = decodeString(m.raw), true
 		}
 	}
-	if !hasLvl || !hasMs {
+	if !hasLvl || !hasMsg {
 		return false
 	}
-	ce := w.logger.Check(level, strings.ToValidUTF8(msg, "\uFFFD"))
+	ce := w.logger.Check(level, msg)
 	if ce == nil {
 		return true
 	}
 	fields := make([]zap.Field, 0, len(members)+1)
 	fields = append(fields, sourceField)
 	for _, m := range members {
-		key := m.key
-		switch {
-		case key == "level" || key == "msg":
+		var key string
+		switch k := string(m.key); {
+		case k == `"level"` || k == `"msg"`:
 			continue
-		case key == "trace_id":
-			var s string
-			if w.traceID != "" && json.Unmarshal(m.raw, &s) == nil && s == w.traceID {
+		case k == `"trace_id"`:
+			if w.traceID != "" && m.raw[0] == '"' && decodeString(m.raw) == w.traceID {
 				continue
 			}
 			key = "guest_trace_id"
-		case reservedKeys[key]:
-			key = "guest_" + key
+		default:
+			key = decodeString(m.key)
+			if reservedKeys[key] {
+				key = "guest_" + key
+			}
 		}
 		fields = append(fields, field(key, m.raw))
 	}
@@ -111,47 +113,107 @@ func parseLevel(s string) (zapcore.Level, bool) {
 	return 0, false
 }
 
-// parseObject splits a JSON object into its members, in order. It fails on
-// anything but exactly one object.
-func parseObject(b []byte) ([]member, bool) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+// parseObject splits b, which must be exactly one JSON object, into its
+// members, in order, appending them to dst. It fails on anything else.
+func parseObject(b []byte, dst []member) ([]member, bool) {
+	if !json.Valid(b) {
 		return nil, false
 	}
-	var members []member
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, false
+	// b is valid JSON that starts with '{' and ends with '}': one object.
+	// The scan below relies on that validity.
+	i := 1
+	for {
+		i = skipSpace(b, i)
+		if b[i] == '}' {
+			return dst, true
 		}
-		key, ok := t.(string)
-		if !ok {
-			return nil, false
+		kEnd := skipString(b, i)
+		key := b[i:kEnd]
+		i = skipSpace(b, kEnd) + 1 // ':'
+		i = skipSpace(b, i)
+		vEnd := skipValue(b, i)
+		dst = append(dst, member{key: key, raw: b[i:vEnd]})
+		i = skipSpace(b, vEnd)
+		if b[i] == ',' {
+			i++
 		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, false
+	}
+}
+
+// skipSpace returns the index of the first non-space byte at or after i.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index just past the string starting at b[i] ('"').
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
 		}
-		members = append(members, member{key: strings.ToValidUTF8(key, "\uFFFD"), raw: raw})
 	}
-	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
-		return nil, false
+	return i
+}
+
+// skipValue returns the index just past the value starting at b[i].
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, false
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
 	}
-	return members, true
+	return i
+}
+
+// decodeString returns the text of the JSON string raw (with its quotes),
+// invalid UTF-8 replaced by U+FFFD.
+func decodeString(raw []byte) string {
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 {
+		return validUTF8(inner)
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s) // encoding/json replaces invalid UTF-8
+	return s
 }
 
 // field converts one JSON value to a zap field: strings, booleans and
 // numbers to their zap types (integers as int64), null and nested objects
 // and arrays through zap.Any.
-func field(key string, raw json.RawMessage) zap.Field {
+func field(key string, raw []byte) zap.Field {
 	switch raw[0] {
 	case '"':
-		var s string
-		_ = json.Unmarshal(raw, &s)
-		return zap.String(key, strings.ToValidUTF8(s, "\uFFFD"))
+		return zap.String(key, decodeString(raw))
 	case 't':
 		return zap.Bool(key, true)
 	case 'f':
@@ -165,12 +227,12 @@ func field(key string, raw json.RawMessage) zap.Field {
 		_ = dec.Decode(&v)
 		return zap.Any(key, v)
 	}
-	n := json.Number(raw)
-	if i, err := n.Int64(); err == nil {
+	n := string(raw)
+	if i, err := strconv.ParseInt(n, 10, 64); err == nil {
 		return zap.Int64(key, i)
 	}
-	if f, err := n.Float64(); err == nil {
+	if f, err := strconv.ParseFloat(n, 64); err == nil {
 		return zap.Float64(key, f)
 	}
-	return zap.String(key, string(raw))
+	return zap.String(key, n)
 }

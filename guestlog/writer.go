@@ -91,6 +91,10 @@ type Writer struct {
 	// TailBytes count.
 	tail    []byte
 	tailCut bool // bytes before tail were discarded
+
+	// members is scratch space for the members of a JSON line, reused from
+	// line to line.
+	members []member
 }
 
 // New returns a Writer that logs to logger, which should already carry the
@@ -241,15 +245,12 @@ func (w *Writer) Dropped() (lines, bytes int) {
 // appendTail keeps the last TailBytes of everything written.
 func (w *Writer) appendTail(p []byte) {
 	t := w.lim.TailBytes
-	if w.tail == nil {
-		w.tail = make([]byte, 0, 2*t)
-	}
 	if len(p) >= t {
 		w.tailCut = w.tailCut || len(w.tail) > 0 || len(p) > t
 		w.tail = append(w.tail[:0], p[len(p)-t:]...)
 		return
 	}
-	if len(w.tail)+len(p) > cap(w.tail) {
+	if len(w.tail)+len(p) > 2*t {
 		keepN := max(t-len(p), 0)
 		w.tailCut = true
 		w.tail = w.tail[:copy(w.tail, w.tail[len(w.tail)-keepN:])]

@@ -109,6 +109,19 @@ func TestLines(t *testing.T) {
 			)}},
 		},
 		{
+			name: "escapes, nesting and white space",
+			writes: []string{
+				` { "level" : "info" , "msg" : "a \"q\" \u00e9\n" , "k\u0065y" : "v}\\" , "n" : { "s" : "}]\"" , "a" : [ ] } , "neg" : -1.5e3 , "e" : { } }` + "\n",
+				`{"msg":"first","level":"debug","msg":"last"}` + "\n",
+				`{}` + "\n",
+			},
+			want: []entry{
+				{zapcore.InfoLevel, "a \"q\" é\n", guest("key", "v}\\", "n", map[string]any{"s": "}]\"", "a": []any{}}, "neg", -1500.0, "e", map[string]any{})},
+				{zapcore.DebugLevel, "last", guest()},
+				{zapcore.InfoLevel, "{}", guest()},
+			},
+		},
+		{
 			name:   "same trace_id dropped with WithTraceID",
 			opts:   []guestlog.Option{guestlog.WithTraceID(traceID)},
 			writes: []string{`{"level":"info","msg":"m","trace_id":"` + traceID + `"}` + "\n"},
@@ -475,4 +488,52 @@ func BenchmarkRequestOneLine(b *testing.B) {
 		_, _ = w.Write(line)
 		w.Close()
 	}
+}
+
+// FuzzWriter checks the guarantees that hold whatever the guest writes.
+func FuzzWriter(f *testing.F) {
+	f.Add([]byte("plain\n"), []byte(`{"level":"info","msg":"m","a":{"b":[1,"}"]}}`+"\n"), 7)
+	f.Add([]byte("\xff\xfe\r\n"), []byte("é€\n{\"level\":\"error\""), 3)
+	f.Fuzz(func(t *testing.T, a, b []byte, split int) {
+		lim := guestlog.Limits{MaxLines: 5, MaxBytes: 64, TailBytes: 16}
+		w, logs := newWriter(lim)
+		in := append(append([]byte{}, a...), b...)
+		if split < 0 || split > len(in) {
+			split = len(in) / 2
+		}
+		for _, p := range [][]byte{in[:split], in[split:]} {
+			if n, err := w.Write(p); n != len(p) || err != nil {
+				t.Fatalf("Write = %d, %v", n, err)
+			}
+		}
+		w.Close()
+		tail := w.Tail()
+		if !utf8.ValidString(tail) || len(tail) > lim.TailBytes {
+			t.Errorf("Tail() = %q", tail)
+		}
+		lines, bytes := 0, 0
+		for _, e := range logs.All() {
+			if !utf8.ValidString(e.Message) {
+				t.Errorf("invalid UTF-8 message %q", e.Message)
+			}
+			if e.Level > zapcore.ErrorLevel {
+				t.Errorf("entry at level %v", e.Level)
+			}
+			if e.Level != zapcore.WarnLevel || !strings.HasPrefix(e.Message, "guest log output over") {
+				lines++
+				continue
+			}
+			for _, f := range e.Context {
+				if f.Key == "dropped_bytes" {
+					bytes = int(f.Integer)
+				}
+			}
+		}
+		if lines > lim.MaxLines {
+			t.Errorf("%d guest entries, cap %d", lines, lim.MaxLines)
+		}
+		if _, db := w.Dropped(); db != bytes {
+			t.Errorf("Dropped bytes %d, warn entry says %d", db, bytes)
+		}
+	})
 }
