@@ -1,0 +1,241 @@
+// Package gojinn is the Caddy module `http.handlers.gojinn`: it runs a
+// WebAssembly (WASI) program for every request, in a fresh sandbox created
+// for that request and thrown away after it. The engine is package sandbox;
+// this package adapts it to Caddy (configuration, HTTP, logs, metrics).
+//
+// Build Caddy with it: xcaddy build --with github.com/gojinn/gojinn
+package gojinn
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/gojinn/gojinn/metrics"
+	"github.com/gojinn/gojinn/sandbox"
+)
+
+func init() {
+	caddy.RegisterModule(Gojinn{})
+}
+
+// Defaults of the fields that are not the engine's.
+const (
+	DefaultMaxBodySize = 10 * 1000 * 1000 // 10MB
+)
+
+// Gojinn runs a WebAssembly (WASI preview 1) handler for every request:
+// the request goes to the guest's stdin as one JSON object, the guest's
+// stdout is one JSON response object (docs/contract.md). Every request gets
+// a fresh instance; nothing survives from one request to the next.
+type Gojinn struct {
+	// Path is the WebAssembly module to run: a WASI command exporting
+	// `_start`. Placeholders such as {env.X} are resolved at load.
+	Path string `json:"path"`
+
+	// Name labels this handler in metrics, logs and spans. Default: Path.
+	Name string `json:"name,omitempty"`
+
+	// Timeout is how long one run may take once it has its request; past
+	// it the guest is stopped and the client gets 504. Default: 60s.
+	Timeout caddy.Duration `json:"timeout,omitempty"`
+
+	// MemoryLimit caps the guest's linear memory, in bytes, rounded down to
+	// whole 64 KiB pages; past it, memory.grow fails in the guest.
+	// Default: 128MB (128,000,000 bytes), enough for standard Go guests.
+	MemoryLimit int64 `json:"memory_limit,omitempty"`
+
+	// PoolSize is how many fresh instances are created, and started up to
+	// their first read of stdin, ahead of requests. Each serves exactly one
+	// request. It hides a guest's start-up (the Go runtime's, say) from
+	// latency. Default: 0, every request instantiates.
+	PoolSize int `json:"pool_size,omitempty"`
+
+	// MaxConcurrency caps the sandboxes of this handler running at once;
+	// further requests wait up to QueueTimeout, then get 503 with
+	// Retry-After. Default: 4 × GOMAXPROCS.
+	MaxConcurrency int `json:"max_concurrency,omitempty"`
+
+	// QueueTimeout is how long a request waits for a sandbox when
+	// MaxConcurrency are busy. Default: 30s.
+	QueueTimeout caddy.Duration `json:"queue_timeout,omitempty"`
+
+	// MaxBodySize caps the request body, in bytes; a larger body gets 413
+	// before any guest runs. Default: 10MB.
+	MaxBodySize int64 `json:"max_body_size,omitempty"`
+
+	// MaxOutputSize caps the guest's stdout, in bytes; past it the guest is
+	// stopped at once and the client gets 502. Default: 5MB.
+	MaxOutputSize int64 `json:"max_output_size,omitempty"`
+
+	// Env is the guest's whole environment (nothing of the host's is
+	// passed). Placeholders in values are resolved at load.
+	Env map[string]string `json:"env,omitempty"`
+
+	// Args are the guest's arguments after argv[0] (the module's file
+	// name). Placeholders are resolved at load.
+	Args []string `json:"args,omitempty"`
+
+	// CacheDir keeps compiled machine code on disk so a restart does not
+	// recompile. Default: "gojinn/wasm-cache" under Caddy's data directory;
+	// "off" disables it.
+	CacheDir string `json:"cache_dir,omitempty"`
+
+	// DebugSecret, when set, lets a request carrying the header
+	// `X-Gojinn-Debug: <secret>` get the guest's stderr back in the
+	// `X-Gojinn-Logs` response header. Placeholders are resolved at load.
+	DebugSecret string `json:"debug_secret,omitempty"`
+
+	name    string
+	logger  *zap.Logger
+	key     string // compiledModules key
+	module  *sandbox.Module
+	runner  *sandbox.Runner
+	metrics *metrics.Handler
+	wasmSum string
+	debug   []byte
+}
+
+// CaddyModule returns the Caddy module information.
+func (Gojinn) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.gojinn",
+		New: func() caddy.Module { return new(Gojinn) },
+	}
+}
+
+// Provision loads, checks and compiles the module (or reuses the compiled
+// module of a previous config with the same bytes and options).
+func (g *Gojinn) Provision(ctx caddy.Context) error {
+	g.logger = ctx.Logger()
+	repl := caddy.NewReplacer()
+	g.Path = repl.ReplaceKnown(g.Path, "")
+	if g.Path == "" {
+		return fmt.Errorf("gojinn: no WebAssembly module path given")
+	}
+	g.name = g.Name
+	if g.name == "" {
+		g.name = g.Path
+	}
+	g.logger = g.logger.With(zap.String("handler", g.name))
+	env := make(map[string]string, len(g.Env))
+	for k, v := range g.Env {
+		env[k] = repl.ReplaceKnown(v, "")
+	}
+	args := []string{filepath.Base(g.Path)}
+	for _, a := range g.Args {
+		args = append(args, repl.ReplaceKnown(a, ""))
+	}
+	if s := repl.ReplaceKnown(g.DebugSecret, ""); s != "" {
+		g.debug = []byte(s)
+	}
+
+	m, err := metrics.New(ctx.GetMetricsRegistry())
+	if err != nil {
+		return fmt.Errorf("gojinn: %s: registering metrics: %w", g.Path, err)
+	}
+	g.metrics = m.Handler(g.name)
+
+	wasm, err := os.ReadFile(g.Path)
+	if err != nil {
+		return fmt.Errorf("gojinn: loading %s: %w", g.Path, err)
+	}
+	sum := sha256.Sum256(wasm)
+	g.wasmSum = hex.EncodeToString(sum[:])
+	opts := sandbox.Options{MemoryLimitPages: sandbox.PagesFor(g.MemoryLimit), CacheDir: g.cacheDir()}
+	if g.MemoryLimit > 0 && opts.MemoryLimitPages == 0 {
+		return fmt.Errorf("gojinn: %s: memory_limit %d is less than one 64KiB page", g.Path, g.MemoryLimit)
+	}
+	if opts.CacheDir != "" {
+		if err := os.MkdirAll(opts.CacheDir, 0o700); err != nil {
+			return fmt.Errorf("gojinn: %s: cache_dir: %w", g.Path, err)
+		}
+	}
+	g.key = fmt.Sprintf("%s/%d/%s", g.wasmSum, opts.MemoryLimitPages, opts.CacheDir)
+	val, _, err := compiledModules.LoadOrNew(g.key, func() (caddy.Destructor, error) {
+		start := time.Now()
+		mod, err := sandbox.Compile(ctx, g.Path, wasm, opts)
+		if err != nil {
+			return nil, err
+		}
+		m.ObserveCompile(time.Since(start))
+		return compiledModule{mod}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("gojinn: %w", err)
+	}
+	g.module = val.(compiledModule).Module
+
+	g.runner = sandbox.NewRunner(g.module, sandbox.RunnerConfig{
+		Limits: sandbox.RunLimits{
+			Timeout:   time.Duration(g.Timeout),
+			MaxOutput: int(g.MaxOutputSize),
+		},
+		PoolSize:       g.PoolSize,
+		MaxConcurrency: g.MaxConcurrency,
+		QueueTimeout:   time.Duration(g.QueueTimeout),
+		Observer:       g.metrics,
+		Env:            env,
+		Args:           args,
+	})
+	if g.MaxBodySize <= 0 {
+		g.MaxBodySize = DefaultMaxBodySize
+	}
+	return nil
+}
+
+// cacheDir is where compiled code is kept on disk; "" when off.
+func (g *Gojinn) cacheDir() string {
+	switch g.CacheDir {
+	case "off":
+		return ""
+	case "":
+		return filepath.Join(caddy.AppDataDir(), "gojinn", "wasm-cache")
+	default:
+		return caddy.NewReplacer().ReplaceKnown(g.CacheDir, "")
+	}
+}
+
+// Validate checks the limits.
+func (g *Gojinn) Validate() error {
+	switch {
+	case g.Timeout < 0:
+		return fmt.Errorf("gojinn: %s: timeout must not be negative", g.Path)
+	case g.QueueTimeout < 0:
+		return fmt.Errorf("gojinn: %s: queue_timeout must not be negative", g.Path)
+	case g.PoolSize < 0:
+		return fmt.Errorf("gojinn: %s: pool_size must not be negative", g.Path)
+	case g.MaxConcurrency < 0:
+		return fmt.Errorf("gojinn: %s: max_concurrency must not be negative", g.Path)
+	case g.MaxOutputSize < 0:
+		return fmt.Errorf("gojinn: %s: max_output_size must not be negative", g.Path)
+	}
+	return nil
+}
+
+// Cleanup stops this config's pool and releases its hold on the compiled
+// module; the module is closed when no config uses it any more.
+func (g *Gojinn) Cleanup() error {
+	if g.runner != nil {
+		g.runner.Close()
+	}
+	if g.key != "" {
+		_, _ = compiledModules.Delete(g.key)
+	}
+	return nil
+}
+
+// Interface guards.
+var (
+	_ caddy.Provisioner           = (*Gojinn)(nil)
+	_ caddy.Validator             = (*Gojinn)(nil)
+	_ caddy.CleanerUpper          = (*Gojinn)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Gojinn)(nil)
+)

@@ -1,0 +1,174 @@
+package gojinn
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/gojinn/gojinn/sandbox"
+)
+
+// ServeHTTP runs the guest for r. The guest's answer is written only once
+// it is complete and valid; failures get the status of docs/contract.md.
+func (g *Gojinn) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
+	start := time.Now()
+	debug := g.takeDebugHeader(r)
+	traceID := traceIDOf(r)
+
+	body, err := g.readBody(r)
+	if err != nil {
+		return g.failed(w, r, start, traceID, debug, nil, err)
+	}
+	req := sandbox.Request{
+		Method:     r.Method,
+		URI:        r.URL.RequestURI(),
+		Headers:    r.Header,
+		Body:       body,
+		TraceID:    traceID,
+		Host:       r.Host,
+		RemoteAddr: r.RemoteAddr,
+		Proto:      r.Proto,
+	}
+	stderr := &guestStderr{handler: g, traceID: traceID}
+	res := g.runner.Run(r.Context(), &req, stderr)
+	stderr.close()
+	if res.Err != nil {
+		return g.failed(w, r, start, traceID, debug, stderr, res.Err)
+	}
+	g.metrics.ObserveInvocation(res.Response.Status, string(sandbox.OutcomeOK), time.Since(start))
+	if debug {
+		setDebugLogs(w.Header(), stderr.tail())
+	}
+	writeResponse(w, r, res.Response)
+	return nil
+}
+
+// readBody reads the whole request body, up to MaxBodySize.
+func (g *Gojinn) readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength > g.MaxBodySize {
+		return nil, bodyTooLarge(g.MaxBodySize)
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, g.MaxBodySize+1))
+	if err != nil {
+		return nil, &sandbox.Error{Outcome: sandbox.OutcomeCanceled, Reason: "reading the request body failed", Err: err}
+	}
+	if int64(len(body)) > g.MaxBodySize {
+		return nil, bodyTooLarge(g.MaxBodySize)
+	}
+	return body, nil
+}
+
+func bodyTooLarge(max int64) error {
+	return &sandbox.Error{Outcome: sandbox.OutcomeBodyLimit, Reason: fmt.Sprintf("the request body is larger than max_body_size (%d bytes)", max)}
+}
+
+// failed logs a failed run once, counts it, and answers it: as a
+// caddyhttp.Error when the server has handle_errors routes to shape it,
+// else with the status text as body (Caddy alone would send no body).
+func (g *Gojinn) failed(w http.ResponseWriter, r *http.Request, start time.Time, traceID string, debug bool, stderr *guestStderr, err error) error {
+	outcome := sandbox.OutcomeOf(err)
+	status := outcome.Status()
+	g.metrics.ObserveInvocation(status, string(outcome), time.Since(start))
+
+	var reason string
+	var se *sandbox.Error
+	if errors.As(err, &se) {
+		reason = se.Reason
+		if se.Err != nil {
+			reason += ": " + se.Err.Error()
+		}
+	} else {
+		reason = err.Error()
+	}
+	fields := []zap.Field{
+		zap.String("trace_id", traceID),
+		zap.String("outcome", string(outcome)),
+		zap.Int("status", status),
+		zap.String("reason", reason),
+	}
+	tail := ""
+	if stderr != nil {
+		tail = stderr.tail()
+		if tail != "" {
+			fields = append(fields, zap.String("stderr_tail", tail))
+		}
+	}
+	g.logger.Error("guest failed", fields...)
+
+	if outcome == sandbox.OutcomeCanceled {
+		return caddyhttp.Error(status, err) // the client is gone: nothing to write
+	}
+	h := w.Header()
+	if outcome == sandbox.OutcomeOverload {
+		h.Set("Retry-After", "1")
+	}
+	if debug {
+		setDebugLogs(h, tail)
+	}
+	if hasErrorRoutes(r) {
+		return caddyhttp.Error(status, err)
+	}
+	text := http.StatusText(status)
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(text)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = io.WriteString(w, text)
+	}
+	return nil
+}
+
+// hasErrorRoutes tells whether the server has handle_errors routes.
+func hasErrorRoutes(r *http.Request) bool {
+	srv, ok := r.Context().Value(caddyhttp.ServerCtxKey).(*caddyhttp.Server)
+	return ok && srv.Errors != nil && len(srv.Errors.Routes) > 0
+}
+
+// droppedHeaders are hop-by-hop headers and the framing headers that
+// Gojinn computes itself; a guest's values for them are ignored.
+var droppedHeaders = map[string]bool{
+	"Connection":          true,
+	"Keep-Alive":          true,
+	"Proxy-Connection":    true,
+	"Proxy-Authenticate":  true,
+	"Proxy-Authorization": true,
+	"Te":                  true,
+	"Trailer":             true,
+	"Transfer-Encoding":   true,
+	"Upgrade":             true,
+	"Content-Length":      true,
+}
+
+// writeResponse writes a guest's valid response.
+func writeResponse(w http.ResponseWriter, r *http.Request, resp *sandbox.Response) {
+	h := w.Header()
+	for name, values := range resp.Headers {
+		name = http.CanonicalHeaderKey(name)
+		if droppedHeaders[name] {
+			continue
+		}
+		for _, v := range values {
+			h.Add(name, v)
+		}
+	}
+	noBody := r.Method == http.MethodHead || resp.Status == http.StatusNoContent || resp.Status == http.StatusNotModified
+	if noBody {
+		h.Del("Content-Length")
+	} else {
+		h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	}
+	w.WriteHeader(resp.Status)
+	if !noBody {
+		_, _ = w.Write(resp.Body)
+	}
+}

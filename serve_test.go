@@ -1,0 +1,217 @@
+package gojinn_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gojinn/gojinn/internal/testguest"
+)
+
+// echoed is what testdata/guests/echo-go answers.
+type echoed struct {
+	Request struct {
+		Method       string              `json:"method"`
+		URI          string              `json:"uri"`
+		Headers      map[string][]string `json:"headers"`
+		Body         string              `json:"body"`
+		BodyEncoding string              `json:"body_encoding"`
+		TraceID      string              `json:"trace_id"`
+		Host         string              `json:"host"`
+		RemoteAddr   string              `json:"remote_addr"`
+		Proto        string              `json:"proto"`
+	} `json:"request"`
+	BodyLen   int      `json:"body_len"`
+	Env       []string `json:"env"`
+	Args      []string `json:"args"`
+	FileErr   string   `json:"file_err"`
+	Year      int      `json:"year"`
+	Random    string   `json:"random"`
+	Monotonic bool     `json:"monotonic"`
+}
+
+func TestEchoGo(t *testing.T) {
+	echo := testguest.Go(t, "echo-go")
+	tester, _ := server(t, fmt.Sprintf(`
+http://127.0.0.1:9080 {
+	handle_path /strip/* {
+		gojinn %[1]s {
+			pool_size 2
+		}
+	}
+	gojinn %[1]s {
+		env GREETING "hello world"
+		env FROM_HOST {env.GOJINN_TEST_VALUE}
+		args --mode fast
+		pool_size 4
+	}
+}`, echo))
+	t.Setenv("GOJINN_TEST_VALUE", "unused-after-load")
+
+	get := func(t *testing.T, req *http.Request) echoed {
+		t.Helper()
+		resp, body := do(t, tester, req)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s %s: status %d: %s", req.Method, req.URL, resp.StatusCode, body)
+		}
+		var e echoed
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			t.Fatalf("%v: %s", err, body)
+		}
+		return e
+	}
+
+	t.Run("methods", func(t *testing.T) {
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND"} {
+			if e := get(t, newRequest(t, m, base+"/m", nil)); e.Request.Method != m {
+				t.Errorf("method %s arrived as %q", m, e.Request.Method)
+			}
+		}
+	})
+	t.Run("exact uri", func(t *testing.T) {
+		for _, uri := range []string{"/a%20b?q=caf%C3%A9&x=1&x=2", "/a%2Fb/c?y", "/caf%c3%a9", "/?empty=&=v"} {
+			if e := get(t, newRequest(t, "GET", base+uri, nil)); e.Request.URI != uri {
+				t.Errorf("uri %q arrived as %q", uri, e.Request.URI)
+			}
+		}
+	})
+	t.Run("handle_path strips the prefix", func(t *testing.T) {
+		if e := get(t, newRequest(t, "GET", base+"/strip/users/7?x=%2F", nil)); e.Request.URI != "/users/7?x=%2F" {
+			t.Errorf("uri arrived as %q", e.Request.URI)
+		}
+	})
+	t.Run("repeated headers", func(t *testing.T) {
+		req := newRequest(t, "GET", base+"/h", nil)
+		req.Header.Add("X-Tag", "one")
+		req.Header.Add("X-Tag", "two")
+		req.Header.Add("X-Tag", "three, four")
+		e := get(t, req)
+		if got := strings.Join(e.Request.Headers["X-Tag"], "|"); got != "one|two|three, four" {
+			t.Errorf("X-Tag arrived as %q", got)
+		}
+		if e.Request.Host != "127.0.0.1:9080" || e.Request.Proto != "HTTP/1.1" || !strings.HasPrefix(e.Request.RemoteAddr, "127.0.0.1:") {
+			t.Errorf("host/proto/remote_addr = %q %q %q", e.Request.Host, e.Request.Proto, e.Request.RemoteAddr)
+		}
+	})
+	t.Run("utf8 body", func(t *testing.T) {
+		body := "héllo wörld 😀 世界"
+		e := get(t, newRequest(t, "POST", base+"/u", strings.NewReader(body)))
+		if e.Request.Body != body || e.Request.BodyEncoding != "" {
+			t.Errorf("body arrived as %q (%s)", e.Request.Body, e.Request.BodyEncoding)
+		}
+	})
+	t.Run("binary body in", func(t *testing.T) {
+		body := []byte{0, 1, 2, 0xff, 0xfe, 0x80, 'x'}
+		e := get(t, newRequest(t, "POST", base+"/b", bytes.NewReader(body)))
+		got, _ := base64.StdEncoding.DecodeString(e.Request.Body)
+		if e.Request.BodyEncoding != "base64" || !bytes.Equal(got, body) || e.BodyLen != len(body) {
+			t.Errorf("body arrived as %q (%s)", e.Request.Body, e.Request.BodyEncoding)
+		}
+	})
+	t.Run("binary body out", func(t *testing.T) {
+		resp, body := do(t, tester, newRequest(t, "GET", base+"/binary", nil))
+		want := make([]byte, 256)
+		for i := range want {
+			want[i] = byte(i)
+		}
+		if resp.StatusCode != 200 || body != string(want) || resp.Header.Get("Content-Type") != "application/octet-stream" {
+			t.Errorf("got %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	})
+	t.Run("env args and no host files", func(t *testing.T) {
+		e := get(t, newRequest(t, "GET", base+"/env", nil))
+		env := strings.Join(e.Env, "|")
+		if env != "FROM_HOST=|GREETING=hello world" {
+			t.Errorf("env = %q (only the configured variables, placeholders resolved at load)", env)
+		}
+		if args := strings.Join(e.Args, " "); args != "echo-go.wasm --mode fast" {
+			t.Errorf("args = %q", args)
+		}
+		if e.FileErr == "" {
+			t.Error("the guest could open /etc/passwd")
+		}
+		if e.Year < 2025 || !e.Monotonic || e.Random == "0000000000000000" {
+			t.Errorf("clocks or randomness are fake: year %d, monotonic %v, random %s", e.Year, e.Monotonic, e.Random)
+		}
+	})
+	t.Run("trace id", func(t *testing.T) {
+		req := newRequest(t, "GET", base+"/t", nil)
+		req.Header.Set("X-Request-ID", "req-42")
+		if e := get(t, req); e.Request.TraceID != "req-42" {
+			t.Errorf("trace_id = %q, want the X-Request-ID", e.Request.TraceID)
+		}
+		tp := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+		req.Header.Set("Traceparent", tp)
+		if e := get(t, req); e.Request.TraceID != tp {
+			t.Errorf("trace_id = %q, want the traceparent", e.Request.TraceID)
+		}
+		e1 := get(t, newRequest(t, "GET", base+"/t", nil))
+		e2 := get(t, newRequest(t, "GET", base+"/t", nil))
+		if len(e1.Request.TraceID) != 55 || e1.Request.TraceID == e2.Request.TraceID {
+			t.Errorf("fresh trace ids %q %q", e1.Request.TraceID, e2.Request.TraceID)
+		}
+	})
+	t.Run("random differs per request", func(t *testing.T) {
+		a := get(t, newRequest(t, "GET", base+"/r", nil))
+		b := get(t, newRequest(t, "GET", base+"/r", nil))
+		if a.Random == b.Random {
+			t.Errorf("two requests drew the same random bytes %s", a.Random)
+		}
+	})
+	t.Run("guest status and no body for HEAD 204 304", func(t *testing.T) {
+		resp, body := do(t, tester, newRequest(t, "GET", base+"/status/418", nil))
+		if resp.StatusCode != 418 || body != "status 418" {
+			t.Errorf("got %d %q", resp.StatusCode, body)
+		}
+		for _, c := range []struct{ method, path string }{{"GET", "/status/204"}, {"GET", "/status/304"}, {"HEAD", "/status/200"}} {
+			resp, body := do(t, tester, newRequest(t, c.method, base+c.path, nil))
+			if body != "" {
+				t.Errorf("%s %s: body %q", c.method, c.path, body)
+			}
+			if c.method == "HEAD" && resp.StatusCode != 200 {
+				t.Errorf("HEAD: status %d", resp.StatusCode)
+			}
+		}
+	})
+}
+
+func TestConcurrencyFreshInstances(t *testing.T) {
+	tester, _ := server(t, fmt.Sprintf(`
+http://127.0.0.1:9080 {
+	gojinn /pooled %[1]s {
+		pool_size 8
+	}
+	gojinn %[1]s
+}`, testguest.WAT(t, "counter")))
+	for _, path := range []string{"/fresh", "/pooled"} {
+		var wg sync.WaitGroup
+		errs := make(chan string, 400)
+		for range 400 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, err := tester.Client.Get(base + path)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				defer resp.Body.Close()
+				var b bytes.Buffer
+				_, _ = b.ReadFrom(resp.Body)
+				if resp.StatusCode != 200 || b.String() != "1" {
+					errs <- fmt.Sprintf("%d %q", resp.StatusCode, b.String())
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Fatalf("%s: a request got %s, want 200 \"1\" (fresh instance)", path, e)
+		}
+	}
+}
