@@ -117,3 +117,5 @@ func readFile(t *testing.T, path string) string {
 	b, _ := os.ReadFile(path)
 	return strings.TrimSpace(string(b))
 }
+
+func getenv(k string) string { return os.Getenv(k) }

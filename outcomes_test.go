@@ -1,0 +1,197 @@
+package gojinn_test
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gojinn/gojinn/internal/testguest"
+)
+
+// Every row of docs/contract.md's outcomes table, through a real Caddy.
+func TestOutcomesThroughCaddy(t *testing.T) {
+	g := func(name string) string { return testguest.WAT(t, name) }
+	tester, logFile := server(t, fmt.Sprintf(`
+http://127.0.0.1:9080 {
+	gojinn /ok %s
+	gojinn /exit0 %s
+	gojinn /exit3 %s
+	gojinn /trap %s
+	gojinn /recurse %s
+	gojinn /garbage %s
+	gojinn /two %s
+	gojinn /stderr %s {
+		debug_secret s3cret-{env.USER}
+	}
+	gojinn /loop %s {
+		timeout 300ms
+	}
+	gojinn /flood %s {
+		max_output_size 64KiB
+	}
+	gojinn /small %s {
+		max_body_size 1kB
+	}
+	gojinn /panic %s
+}`, g("ok"), g("exit0"), g("exit3"), g("trap"), g("recurse"), g("garbage"), g("two"), g("stderr"),
+		g("loop"), g("flood"), g("ok"), testguest.Go(t, "echo-go")))
+
+	cases := []struct {
+		path, outcome string
+		status        int
+		body          string
+	}{
+		{"/ok", "ok", 200, "ok"},
+		{"/exit0", "ok", 200, "ok"},
+		{"/exit3", "exit_error", 502, "Bad Gateway"},
+		{"/trap", "trap", 502, "Bad Gateway"},
+		{"/recurse", "trap", 502, "Bad Gateway"},
+		{"/garbage", "contract_error", 502, "Bad Gateway"},
+		{"/two", "contract_error", 502, "Bad Gateway"},
+		{"/stderr", "trap", 502, "Bad Gateway"},
+		{"/loop", "timeout", 504, "Gateway Timeout"},
+		{"/flood", "output_limit", 502, "Bad Gateway"},
+		{"/panic", "exit_error", 502, "Bad Gateway"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			req := newRequest(t, "GET", base+tc.path, nil)
+			req.Header.Set("X-Request-ID", "rid"+tc.path)
+			resp, body := do(t, tester, req)
+			if resp.StatusCode != tc.status || body != tc.body {
+				t.Fatalf("got %d %q, want %d %q", resp.StatusCode, body, tc.status, tc.body)
+			}
+			if tc.outcome == "ok" {
+				return
+			}
+			e := waitForLog(t, logFile, "http.handlers.gojinn", func(e map[string]any) bool {
+				return e["msg"] == "guest failed" && e["trace_id"] == "rid"+tc.path
+			})
+			if e["level"] != "error" || e["outcome"] != tc.outcome || e["reason"] == "" || e["handler"] == nil {
+				t.Errorf("error log entry = %v", e)
+			}
+			n := 0
+			for _, e := range logEntries(t, logFile, "http.handlers.gojinn") {
+				if e["msg"] == "guest failed" && e["trace_id"] == "rid"+tc.path {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d gojinn error entries for one failure, want 1", n)
+			}
+		})
+	}
+
+	t.Run("stderr goes to the log and its tail to the error entry", func(t *testing.T) {
+		req := newRequest(t, "GET", base+"/stderr", nil)
+		req.Header.Set("X-Request-ID", "rid-stderr-2")
+		do(t, tester, req)
+		waitForLog(t, logFile, "http.handlers.gojinn", func(e map[string]any) bool {
+			return e["msg"] == "guest says hello on stderr" && e["trace_id"] == "rid-stderr-2" && e["level"] == "info"
+		})
+		e := waitForLog(t, logFile, "http.handlers.gojinn", func(e map[string]any) bool {
+			return e["msg"] == "guest failed" && e["trace_id"] == "rid-stderr-2"
+		})
+		if !strings.Contains(fmt.Sprint(e["stderr_tail"]), "guest says hello") {
+			t.Errorf("stderr_tail = %v", e["stderr_tail"])
+		}
+	})
+
+	t.Run("debug secret", func(t *testing.T) {
+		secret := "s3cret-" + userEnv()
+		req := newRequest(t, "GET", base+"/stderr", nil)
+		req.Header.Set("X-Gojinn-Debug", secret)
+		resp, _ := do(t, tester, req)
+		logs, _ := base64.StdEncoding.DecodeString(resp.Header.Get("X-Gojinn-Logs"))
+		if !strings.Contains(string(logs), "guest says hello") {
+			t.Errorf("X-Gojinn-Logs = %q", resp.Header.Get("X-Gojinn-Logs"))
+		}
+		req.Header.Set("X-Gojinn-Debug", secret+"x")
+		if resp, _ := do(t, tester, req); resp.Header.Get("X-Gojinn-Logs") != "" {
+			t.Error("a wrong secret got the logs")
+		}
+		if strings.Contains(readFile(t, logFile), secret) {
+			t.Error("the debug secret appears in the log")
+		}
+	})
+
+	t.Run("body limit", func(t *testing.T) {
+		resp, body := do(t, tester, newRequest(t, "POST", base+"/small", strings.NewReader(strings.Repeat("x", 1001))))
+		if resp.StatusCode != 413 || body != "Request Entity Too Large" {
+			t.Errorf("got %d %q", resp.StatusCode, body)
+		}
+		// chunked, so the limit is found while reading
+		req := newRequest(t, "POST", base+"/small", struct{ *strings.Reader }{strings.NewReader(strings.Repeat("x", 5000))})
+		req.ContentLength = -1
+		if resp, _ := do(t, tester, req); resp.StatusCode != 413 {
+			t.Errorf("chunked: got %d", resp.StatusCode)
+		}
+		if resp, body := do(t, tester, newRequest(t, "POST", base+"/small", strings.NewReader(strings.Repeat("x", 1000)))); resp.StatusCode != 200 {
+			t.Errorf("at the limit: got %d %q", resp.StatusCode, body)
+		}
+	})
+
+	t.Run("client goes away", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		req := newRequest(t, "GET", base+"/loop", nil).WithContext(ctx)
+		req.Header.Set("X-Request-ID", "rid-gone")
+		if _, err := tester.Client.Do(req); err == nil {
+			t.Fatal("the request was answered")
+		}
+		e := waitForLog(t, logFile, "http.handlers.gojinn", func(e map[string]any) bool {
+			return e["msg"] == "guest failed" && e["trace_id"] == "rid-gone"
+		})
+		if e["outcome"] != "canceled" {
+			t.Errorf("outcome = %v, want canceled", e["outcome"])
+		}
+	})
+}
+
+func TestHandleErrorsShapesFailures(t *testing.T) {
+	tester, _ := server(t, fmt.Sprintf(`
+http://127.0.0.1:9080 {
+	gojinn %s
+	handle_errors {
+		respond "shaped {err.status_code}" 599
+	}
+}`, testguest.WAT(t, "trap")))
+	resp, body := do(t, tester, newRequest(t, "GET", base+"/", nil))
+	if resp.StatusCode != 599 || body != "shaped 502" {
+		t.Fatalf("got %d %q", resp.StatusCode, body)
+	}
+}
+
+func TestOverloadRetryAfter(t *testing.T) {
+	tester, _ := server(t, fmt.Sprintf(`
+http://127.0.0.1:9080 {
+	gojinn %s {
+		timeout 3s
+		max_concurrency 1
+		queue_timeout 50ms
+	}
+}`, testguest.WAT(t, "loop")))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = tester.Client.Get(base + "/")
+	}()
+	for range 100 {
+		resp, body := do(t, tester, newRequest(t, "GET", base+"/", nil))
+		if resp.StatusCode == 503 {
+			if resp.Header.Get("Retry-After") == "" || body != "Service Unavailable" {
+				t.Fatalf("503 without Retry-After or with body %q", body)
+			}
+			<-done
+			return
+		}
+	}
+	t.Fatal("never got 503")
+}
+
+func userEnv() string {
+	return strings.TrimSpace(getenv("USER"))
+}
