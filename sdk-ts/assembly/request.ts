@@ -74,12 +74,8 @@ export class Request {
   }
 
   private pairs(): QueryPair[] {
-    let pairs = this.queryPairs;
-    if (pairs === null) {
-      pairs = parseQuery(rawQueryOf(this.wire.uri));
-      this.queryPairs = pairs;
-    }
-    return pairs;
+    if (this.queryPairs === null) this.queryPairs = parseQuery(rawQueryOf(this.wire.uri));
+    return this.queryPairs!;
   }
 
   /** The first value of query parameter `name`, decoded; null when absent. */
@@ -123,32 +119,28 @@ export class Request {
 
   /** The body as bytes (base64 bodies decoded). Can be called any number of times. */
   bytes(): Uint8Array {
-    let bytes = this.bodyBytes;
-    if (bytes === null) {
+    if (this.bodyBytes === null) {
       if (this.wire.body_encoding == "base64") {
         const decoded = decodeBase64(this.wire.body);
-        bytes = decoded !== null ? decoded : new Uint8Array(0);
+        this.bodyBytes = decoded !== null ? decoded : new Uint8Array(0);
       } else {
-        bytes = Uint8Array.wrap(String.UTF8.encode(this.wire.body));
+        this.bodyBytes = Uint8Array.wrap(String.UTF8.encode(this.wire.body));
       }
-      this.bodyBytes = bytes;
     }
-    return bytes;
+    return this.bodyBytes!;
   }
 
   /** The body as text (UTF-8). Can be called any number of times. */
   text(): string {
-    let text = this.bodyText;
-    if (text === null) {
+    if (this.bodyText === null) {
       if (this.wire.body_encoding == "base64") {
         const bytes = this.bytes();
-        text = String.UTF8.decodeUnsafe(bytes.dataStart, <usize>bytes.length);
+        this.bodyText = String.UTF8.decodeUnsafe(bytes.dataStart, <usize>bytes.length);
       } else {
-        text = this.wire.body;
+        this.bodyText = this.wire.body;
       }
-      this.bodyText = text;
     }
-    return text;
+    return this.bodyText!;
   }
 
   /**

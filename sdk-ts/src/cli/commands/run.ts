@@ -1,0 +1,96 @@
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { formatHttp, formatJson } from "../http-format.js";
+import { invoke } from "../../testing/invoke.js";
+import { UserError } from "../errors.js";
+import { canonicalHeaderName } from "../../contract/headers.js";
+import { SDK_VERSION } from "../version.js";
+
+interface RunOptions {
+  request?: string;
+  data?: string;
+  header: string[];
+  env: string[];
+  json?: boolean;
+  timeout: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function readData(data: string): Promise<Uint8Array> {
+  if (!data.startsWith("@")) return new TextEncoder().encode(data);
+  const file = data.slice(1);
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch {
+    throw new UserError(`-d @${file}: no such file`);
+  }
+}
+
+function parseHeader(line: string): [string, string] {
+  const colon = line.indexOf(":");
+  if (colon <= 0) throw new UserError(`-H ${JSON.stringify(line)}: expected 'Name: value'`);
+  return [canonicalHeaderName(line.slice(0, colon).trim()), line.slice(colon + 1).trim()];
+}
+
+function parseEnv(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UserError(`--env ${JSON.stringify(pair)}: expected K=V`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+/** Registers `gojinn run <wasm> [path?query] [-X M] [-d DATA|@file] [-H 'N: v']... [--env K=V]... [--json]`. */
+export function registerRun(program: Command): void {
+  program
+    .command("run")
+    .description("run a handler once on a request and print the response as curl -i does")
+    .argument("<wasm>", "the handler module")
+    .argument("[target]", "path and query of the request", "/")
+    .option("-X, --request <method>", "the HTTP method (default GET, or POST with -d)")
+    .option("-d, --data <data>", "the request body, or @file to read it from a file")
+    .option("-H, --header <line>", "a request header 'Name: value' (repeatable; replaces a default header)", collect, [])
+    .option("--env <K=V>", "an environment variable for the guest (repeatable)", collect, [])
+    .option("--json", "print the response as one JSON object {status, headers, body}")
+    .option("--timeout <ms>", "stop the guest after this many milliseconds", "60000")
+    .action(async (wasm: string, target: string, opts: RunOptions) => {
+      if (!target.startsWith("/")) throw new UserError(`${JSON.stringify(target)}: the target must be a path starting with / (e.g. /users?id=7)`);
+      const timeoutMs = Number(opts.timeout);
+      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UserError(`--timeout ${opts.timeout}: expected a positive number of milliseconds`);
+      const body = opts.data !== undefined ? await readData(opts.data) : new Uint8Array();
+      const headers: Record<string, string[]> = { "User-Agent": [`gojinn-cli/${SDK_VERSION}`], Accept: ["*/*"] };
+      if (opts.data !== undefined) {
+        const text = new TextDecoder().decode(body).trim();
+        headers["Content-Type"] = [text.startsWith("{") || text.startsWith("[") ? "application/json" : "text/plain; charset=utf-8"];
+      }
+      const replaced = new Set<string>();
+      for (const line of opts.header) {
+        const [name, value] = parseHeader(line);
+        if (!replaced.has(name)) headers[name] = [];
+        replaced.add(name);
+        headers[name]!.push(value);
+      }
+      const contentType = headers["Content-Type"]?.[0] ?? "";
+      if (opts.data !== undefined && /json/i.test(contentType)) {
+        try {
+          JSON.parse(new TextDecoder().decode(body));
+        } catch (err) {
+          throw new UserError(`invalid JSON data (-d, Content-Type ${contentType}): ${(err as Error).message}`);
+        }
+      }
+      const method = (opts.request ?? (opts.data !== undefined ? "POST" : "GET")).toUpperCase();
+      const result = await invoke(wasm, { method, uri: target, headers, body }, { env: parseEnv(opts.env), timeoutMs });
+      if (result.stderr) process.stderr.write(result.stderr.endsWith("\n") ? result.stderr : `${result.stderr}\n`);
+      if (opts.json) process.stdout.write(`${formatJson(result)}\n`);
+      else process.stdout.write(formatHttp(result));
+      if (result.outcome !== "ok") {
+        process.stderr.write(`gojinn: ${result.outcome}: ${result.reason}\n`);
+        process.exitCode = 1;
+      }
+    });
+}
