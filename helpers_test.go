@@ -18,6 +18,7 @@ import (
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
 	_ "github.com/gojinn/gojinn"
+	"github.com/gojinn/gojinn/internal/testguest"
 )
 
 const base = "http://127.0.0.1:9080"
@@ -119,3 +120,5 @@ func readFile(t *testing.T, path string) string {
 }
 
 func getenv(k string) string { return os.Getenv(k) }
+
+func guestPath(t *testing.T, name string) string { return testguest.WAT(t, name) }
