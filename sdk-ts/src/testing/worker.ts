@@ -50,8 +50,27 @@ function run(job: GuestJob): GuestExit {
     }
     return out;
   };
+  // node:wasi answers environ_get with EINVAL when the environment is empty
+  // (the Go host answers with nothing), so the environment is served here.
+  const environ = Object.entries(job.env).map(([k, v]) => new TextEncoder().encode(`${k}=${v}\0`));
   const imports = {
     ...base,
+    environ_sizes_get(countPtr: number, sizePtr: number): number {
+      const view = new DataView(memory!.buffer);
+      view.setUint32(countPtr, environ.length, true);
+      view.setUint32(sizePtr, environ.reduce((n, e) => n + e.length, 0), true);
+      return 0;
+    },
+    environ_get(pointers: number, buffer: number): number {
+      const view = new DataView(memory!.buffer);
+      let offset = buffer;
+      environ.forEach((entry, i) => {
+        view.setUint32(pointers + i * 4, offset, true);
+        new Uint8Array(memory!.buffer, offset, entry.length).set(entry);
+        offset += entry.length;
+      });
+      return 0;
+    },
     fd_read(fd: number, iovs: number, count: number, nread: number): number {
       if (fd !== 0) return base.fd_read!(fd, iovs, count, nread);
       let n = 0;
