@@ -9,6 +9,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
@@ -114,7 +115,7 @@ func moduleConfig(env map[string]string, args []string) wazero.ModuleConfig {
 
 // instantiate creates a fresh, anonymous instance without running _start.
 func (m *Module) instantiate(ctx context.Context, mc wazero.ModuleConfig) (api.Module, api.Function, error) {
-	mod, err := m.runtime.InstantiateModule(ctx, m.compiled, mc)
+	mod, err := m.runtime.InstantiateModule(experimental.WithMemoryAllocator(ctx, linearMemory), m.compiled, mc)
 	if err != nil {
 		return nil, nil, err
 	}

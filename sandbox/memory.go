@@ -1,0 +1,90 @@
+package sandbox
+
+import (
+	"math/bits"
+	"sync"
+
+	"github.com/tetratelabs/wazero/experimental"
+)
+
+// linearMemory recycles the backing arrays of guests' linear memories.
+//
+// A fresh instance needs fresh memory: all zeros, nothing of any other run.
+// Allocating it with make costs a large object per request, and the garbage
+// collector's work for it dominated a small invocation (docs/benchmarks.md).
+// So buffers are kept in size classes and reused, and every buffer is zeroed
+// as it is given back, when its instance closes: what an instance sees is
+// always zeroed memory, exactly as if it had just been allocated.
+var linearMemory experimental.MemoryAllocator = experimental.MemoryAllocatorFunc(allocateMemory)
+
+// Size classes are powers of two from 1 page; larger memories are not recycled.
+const (
+	maxClass      = 8 // 256 pages: 16 MiB
+	notRecyclable = -1
+)
+
+var memoryClasses [maxClass + 1]sync.Pool
+
+// classFor is the smallest class that holds n bytes, or notRecyclable.
+func classFor(n uint64) int {
+	pages := (n + PageSize - 1) / PageSize
+	if pages <= 1 {
+		return 0
+	}
+	c := bits.Len64(pages - 1)
+	if c > maxClass {
+		return notRecyclable
+	}
+	return c
+}
+
+func getBuffer(n uint64) []byte {
+	c := classFor(n)
+	if c == notRecyclable {
+		return make([]byte, 0, n)
+	}
+	if b, ok := memoryClasses[c].Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, PageSize<<c)
+}
+
+// putBuffer zeroes the used part of b (the rest was never written) and
+// keeps it for another instance.
+func putBuffer(b []byte) {
+	c := classFor(uint64(cap(b)))
+	if c == notRecyclable || cap(b) != PageSize<<c {
+		return
+	}
+	clear(b)
+	b = b[:0]
+	memoryClasses[c].Put(&b)
+}
+
+// recycledMemory is one instance's linear memory.
+type recycledMemory struct {
+	buf []byte
+}
+
+func allocateMemory(capacity, _ uint64) experimental.LinearMemory {
+	return &recycledMemory{buf: getBuffer(capacity)}
+}
+
+// Reallocate grows the memory to size bytes; new bytes are zero.
+func (m *recycledMemory) Reallocate(size uint64) []byte {
+	if size <= uint64(cap(m.buf)) {
+		m.buf = m.buf[:size]
+		return m.buf
+	}
+	grown := getBuffer(size)[:size]
+	copy(grown, m.buf)
+	putBuffer(m.buf)
+	m.buf = grown
+	return m.buf
+}
+
+// Free zeroes the memory and recycles it: its instance is closed.
+func (m *recycledMemory) Free() {
+	putBuffer(m.buf)
+	m.buf = nil
+}
