@@ -17,36 +17,46 @@ import (
 // ServeHTTP runs the guest for r. The guest's answer is written only once
 // it is complete and valid; failures get the status of docs/contract.md.
 func (g *Gojinn) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
-	start := time.Now()
-	debug := g.takeDebugHeader(r)
-	traceID := traceIDOf(r)
+	inv := invocation{start: time.Now(), debug: g.takeDebugHeader(r)}
+	inv.span = g.startSpan(r) // does nothing unless Caddy's tracing is on
+	inv.traceID = inv.span.traceIDOf(r)
 
 	body, err := g.readBody(r)
 	if err != nil {
-		return g.failed(w, r, start, traceID, debug, nil, err)
+		return g.failed(w, r, &inv, nil, err)
 	}
 	req := sandbox.Request{
 		Method:     r.Method,
 		URI:        r.URL.RequestURI(),
-		Headers:    r.Header,
+		Headers:    inv.span.headers(r),
 		Body:       body,
-		TraceID:    traceID,
+		TraceID:    inv.traceID,
 		Host:       r.Host,
 		RemoteAddr: r.RemoteAddr,
 		Proto:      r.Proto,
 	}
-	stderr := &guestStderr{handler: g, traceID: traceID}
-	res := g.runner.Run(r.Context(), &req, stderr)
-	stderr.close()
+	inv.stderr = &guestStderr{handler: g, traceID: inv.traceID}
+	res := g.runner.Run(inv.span.context(r), &req, inv.stderr)
+	inv.stderr.close()
 	if res.Err != nil {
-		return g.failed(w, r, start, traceID, debug, stderr, res.Err)
+		return g.failed(w, r, &inv, &res, res.Err)
 	}
-	g.metrics.ObserveInvocation(res.Response.Status, string(sandbox.OutcomeOK), time.Since(start))
-	if debug {
-		setDebugLogs(w.Header(), stderr.tail())
+	g.metrics.ObserveInvocation(res.Response.Status, string(sandbox.OutcomeOK), time.Since(inv.start))
+	inv.span.end(res.Response.Status, sandbox.OutcomeOK, &res, "")
+	if inv.debug {
+		setDebugLogs(w.Header(), inv.stderr.tail())
 	}
 	writeResponse(w, r, res.Response)
 	return nil
+}
+
+// invocation is what ServeHTTP knows of one request.
+type invocation struct {
+	start   time.Time
+	debug   bool // the request carried the debug secret
+	span    invocationSpan
+	traceID string       // the contract's trace_id
+	stderr  *guestStderr // nil until the guest runs
 }
 
 // readBody reads the whole request body, up to MaxBodySize.
@@ -71,13 +81,14 @@ func bodyTooLarge(max int64) error {
 	return &sandbox.Error{Outcome: sandbox.OutcomeBodyLimit, Reason: fmt.Sprintf("the request body is larger than max_body_size (%d bytes)", max)}
 }
 
-// failed logs a failed run once, counts it, and answers it: as a
-// caddyhttp.Error when the server has handle_errors routes to shape it,
-// else with the status text as body (Caddy alone would send no body).
-func (g *Gojinn) failed(w http.ResponseWriter, r *http.Request, start time.Time, traceID string, debug bool, stderr *guestStderr, err error) error {
+// failed logs a failed run once, counts it, ends its span, and answers
+// it: as a caddyhttp.Error when the server has handle_errors routes to
+// shape it, else with the status text as body (Caddy alone would send no
+// body). res is nil when no run was attempted.
+func (g *Gojinn) failed(w http.ResponseWriter, r *http.Request, inv *invocation, res *sandbox.Result, err error) error {
 	outcome := sandbox.OutcomeOf(err)
 	status := outcome.Status()
-	g.metrics.ObserveInvocation(status, string(outcome), time.Since(start))
+	g.metrics.ObserveInvocation(status, string(outcome), time.Since(inv.start))
 
 	var reason string
 	var se *sandbox.Error
@@ -89,15 +100,16 @@ func (g *Gojinn) failed(w http.ResponseWriter, r *http.Request, start time.Time,
 	} else {
 		reason = err.Error()
 	}
+	inv.span.end(status, outcome, res, reason)
 	fields := []zap.Field{
-		zap.String("trace_id", traceID),
+		zap.String("trace_id", inv.traceID),
 		zap.String("outcome", string(outcome)),
 		zap.Int("status", status),
 		zap.String("reason", reason),
 	}
 	tail := ""
-	if stderr != nil {
-		tail = stderr.tail()
+	if inv.stderr != nil {
+		tail = inv.stderr.tail()
 		if tail != "" {
 			fields = append(fields, zap.String("stderr_tail", tail))
 		}
@@ -111,7 +123,7 @@ func (g *Gojinn) failed(w http.ResponseWriter, r *http.Request, start time.Time,
 	if outcome == sandbox.OutcomeOverload {
 		h.Set("Retry-After", "1")
 	}
-	if debug {
+	if inv.debug {
 		setDebugLogs(h, tail)
 	}
 	if hasErrorRoutes(r) {

@@ -6,13 +6,14 @@ import (
 	"net/http"
 )
 
-// traceIDOf is the contract's trace_id for r: its W3C traceparent, else its
-// X-Request-ID, else a fresh traceparent.
-func traceIDOf(r *http.Request) string {
-	if tp := r.Header.Get("Traceparent"); tp != "" {
+// traceIDOf is the contract's trace_id for a request with header h when it
+// has no gojinn.invoke span: its W3C traceparent, else its X-Request-ID,
+// else a fresh traceparent.
+func traceIDOf(h http.Header) string {
+	if tp := h.Get("Traceparent"); tp != "" {
 		return tp
 	}
-	if id := r.Header.Get("X-Request-Id"); id != "" {
+	if id := h.Get("X-Request-Id"); id != "" {
 		return id
 	}
 	return newTraceparent()
