@@ -3,9 +3,10 @@ package sandbox
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/valyala/fastjson"
 )
 
 // Response is the contract's response, decoded and checked.
@@ -15,13 +16,9 @@ type Response struct {
 	Body    []byte
 }
 
-// wireResponse is the response as JSON; pointers tell absent from zero.
-type wireResponse struct {
-	Status       *int                `json:"status"`
-	Headers      map[string][]string `json:"headers"`
-	Body         *string             `json:"body"`
-	BodyEncoding string              `json:"body_encoding"`
-}
+// parsers are reused: fastjson parses without allocating once warm, where
+// encoding/json's reflection cost ~20 allocations per response.
+var parsers fastjson.ParserPool
 
 // DecodeResponse checks that out is exactly one valid contract response
 // object, optionally surrounded by white space, and decodes it.
@@ -33,36 +30,103 @@ func DecodeResponse(out []byte) (*Response, error) {
 	if trimmed[0] != '{' {
 		return nil, fmt.Errorf("stdout does not start with a JSON object: %q", head(trimmed))
 	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	var w wireResponse
-	if err := dec.Decode(&w); err != nil {
+	p := parsers.Get()
+	defer parsers.Put(p)
+	v, err := p.ParseBytes(trimmed)
+	if err != nil {
+		if bytes.Contains([]byte(err.Error()), []byte("unexpected tail")) {
+			return nil, fmt.Errorf("stdout has more after the response object: %w", err)
+		}
 		return nil, fmt.Errorf("stdout is not a valid response object: %w", err)
 	}
-	if rest := trimmed[dec.InputOffset():]; len(bytes.TrimSpace(rest)) > 0 {
-		return nil, fmt.Errorf("stdout has more after the response object: %q", head(rest))
-	}
-	if w.Status == nil {
+	status := v.Get("status")
+	if status == nil {
 		return nil, errors.New(`the response has no "status"`)
 	}
-	if *w.Status < 100 || *w.Status > 599 {
-		return nil, fmt.Errorf(`"status" %d is outside 100..599`, *w.Status)
+	n, err := status.Int()
+	if err != nil {
+		return nil, fmt.Errorf(`"status" must be an integer, got %s`, status)
 	}
-	resp := &Response{Status: *w.Status, Headers: w.Headers}
-	if w.Body != nil {
-		switch w.BodyEncoding {
-		case "":
-			resp.Body = []byte(*w.Body)
-		case "base64":
-			b, err := base64.StdEncoding.DecodeString(*w.Body)
-			if err != nil {
-				return nil, fmt.Errorf(`"body" is not valid base64: %w`, err)
-			}
-			resp.Body = b
-		default:
-			return nil, fmt.Errorf(`unknown "body_encoding" %q`, w.BodyEncoding)
-		}
+	if n < 100 || n > 599 {
+		return nil, fmt.Errorf(`"status" %d is outside 100..599`, n)
+	}
+	resp := &Response{Status: n}
+	if resp.Headers, err = decodeHeaders(v.Get("headers")); err != nil {
+		return nil, err
+	}
+	if resp.Body, err = decodeBody(v.Get("body"), v.Get("body_encoding")); err != nil {
+		return nil, err
 	}
 	return resp, nil
+}
+
+// decodeHeaders checks that h is absent, null, or an object whose values
+// are arrays of strings.
+func decodeHeaders(h *fastjson.Value) (map[string][]string, error) {
+	if h == nil || h.Type() == fastjson.TypeNull {
+		return nil, nil
+	}
+	obj, err := h.Object()
+	if err != nil {
+		return nil, fmt.Errorf(`"headers" must be an object, got %s`, h.Type())
+	}
+	headers := make(map[string][]string, obj.Len())
+	obj.Visit(func(key []byte, vs *fastjson.Value) {
+		if err != nil {
+			return
+		}
+		name := string(key)
+		if vs.Type() == fastjson.TypeNull {
+			return
+		}
+		arr, aerr := vs.Array()
+		if aerr != nil {
+			err = fmt.Errorf(`header %q must be an array of strings, got %s`, name, vs.Type())
+			return
+		}
+		values := make([]string, 0, len(arr))
+		for _, s := range arr {
+			b, serr := s.StringBytes()
+			if serr != nil {
+				err = fmt.Errorf(`header %q must be an array of strings, has %s`, name, s.Type())
+				return
+			}
+			values = append(values, string(b))
+		}
+		headers[name] = values
+	})
+	return headers, err
+}
+
+// decodeBody decodes body (absent or null: empty) under its encoding.
+func decodeBody(body, encoding *fastjson.Value) ([]byte, error) {
+	enc := ""
+	if encoding != nil && encoding.Type() != fastjson.TypeNull {
+		b, err := encoding.StringBytes()
+		if err != nil {
+			return nil, fmt.Errorf(`"body_encoding" must be a string, got %s`, encoding.Type())
+		}
+		enc = string(b)
+	}
+	if enc != "" && enc != "base64" {
+		return nil, fmt.Errorf(`unknown "body_encoding" %q`, enc)
+	}
+	if body == nil || body.Type() == fastjson.TypeNull {
+		return nil, nil
+	}
+	b, err := body.StringBytes()
+	if err != nil {
+		return nil, fmt.Errorf(`"body" must be a string, got %s`, body.Type())
+	}
+	if enc == "base64" {
+		out := make([]byte, base64.StdEncoding.DecodedLen(len(b)))
+		n, err := base64.StdEncoding.Decode(out, b)
+		if err != nil {
+			return nil, fmt.Errorf(`"body" is not valid base64: %w`, err)
+		}
+		return out[:n], nil
+	}
+	return bytes.Clone(b), nil
 }
 
 // head shortens b for an error message.

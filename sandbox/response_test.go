@@ -24,11 +24,16 @@ func TestDecodeResponse(t *testing.T) {
 		{"trailing text", `{"status":200} bye`, 0, "", "more after"},
 		{"array", `[{"status":200}]`, 0, "", "does not start"},
 		{"no status", `{"body":"x"}`, 0, "", `no "status"`},
-		{"status string", `{"status":"200"}`, 0, "", "status"},
+		{"status string", `{"status":"200"}`, 0, "", `"status" must be an integer`},
 		{"status float", `{"status":200.5}`, 0, "", "status"},
 		{"status low", `{"status":42}`, 0, "", "outside"},
 		{"status high", `{"status":600}`, 0, "", "outside"},
-		{"header string", `{"status":200,"headers":{"X-A":"b"}}`, 0, "", "headers"},
+		{"header string", `{"status":200,"headers":{"X-A":"b"}}`, 0, "", `header "X-A" must be an array of strings`},
+		{"header number in array", `{"status":200,"headers":{"X-A":["b",1]}}`, 0, "", `header "X-A" must be an array of strings`},
+		{"headers array", `{"status":200,"headers":[]}`, 0, "", `"headers" must be an object`},
+		{"body number", `{"status":200,"body":12}`, 0, "", `"body" must be a string`},
+		{"null headers and body", `{"status":200,"headers":null,"body":null}`, 200, "", ""},
+		{"escaped body", `{"status":200,"body":"a\"b\\c\n\u00e9\ud83d\ude00"}`, 200, "a\"b\\c\né😀", ""},
 		{"bad base64", `{"status":200,"body":"!!","body_encoding":"base64"}`, 0, "", "base64"},
 		{"bad encoding", `{"status":200,"body":"x","body_encoding":"hex"}`, 0, "", "body_encoding"},
 		{"truncated", `{"status":200,"body":"x`, 0, "", "not a valid"},
@@ -62,4 +67,18 @@ func TestOutcomeStatus(t *testing.T) {
 			t.Errorf("%s.Status() = %d, want %d", o, got, s)
 		}
 	}
+}
+
+// FuzzDecodeResponse: any output either decodes into a response in range
+// or is refused with an error; it never panics.
+func FuzzDecodeResponse(f *testing.F) {
+	f.Add([]byte(`{"status":200,"headers":{"A":["b"]},"body":"x"}`))
+	f.Add([]byte(`{"status":200,"body":"AAH/","body_encoding":"base64"}`))
+	f.Add([]byte(`{"status":200}{"status":201}`))
+	f.Fuzz(func(t *testing.T, out []byte) {
+		resp, err := DecodeResponse(out)
+		if err == nil && (resp.Status < 100 || resp.Status > 599) {
+			t.Fatalf("accepted status %d", resp.Status)
+		}
+	})
 }
