@@ -67,7 +67,7 @@ func (r *Runner) runPrepared(ctx context.Context, inst *instance, in []byte, std
 	unlink()
 	res.Execute = time.Since(t0)
 	res.MemoryBytes = inst.mem
-	res.Response, res.Err = r.classify(inst.ctx, inst.err, inst.stdout.buf)
+	res.Response, res.Err = r.classify(inst.ctx, inst.err, &inst.stdout)
 	inst.stop(nil)
 }
 

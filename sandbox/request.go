@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"encoding/base64"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -17,7 +18,8 @@ type Request struct {
 	Proto      string
 }
 
-// AppendJSON appends r as the contract's JSON request object to dst.
+// AppendJSON appends r as the contract's JSON request object to dst,
+// header names sorted.
 // A body that is not valid UTF-8 is sent as base64 with
 // "body_encoding":"base64". It is written by hand, not with encoding/json,
 // because it runs on every request and reflection costs allocations there.
@@ -27,12 +29,18 @@ func (r *Request) AppendJSON(dst []byte) []byte {
 	dst = append(dst, `,"uri":`...)
 	dst = appendString(dst, r.URI)
 	dst = append(dst, `,"headers":{`...)
-	first := true
-	for name, values := range r.Headers {
-		if !first {
+	// Names in sorted order, so a request always encodes the same way.
+	var stack [32]string
+	names := stack[:0]
+	for name := range r.Headers {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for i, name := range names {
+		values := r.Headers[name]
+		if i > 0 {
 			dst = append(dst, ',')
 		}
-		first = false
 		dst = appendString(dst, name)
 		dst = append(dst, ":["...)
 		for i, v := range values {

@@ -180,11 +180,15 @@ func (r *Runner) runFresh(ctx context.Context, in []byte, stderr io.Writer, res 
 	res.Execute = time.Since(t1)
 	res.MemoryBytes = memorySize(mod)
 	_ = mod.Close(context.Background())
-	res.Response, res.Err = r.classify(runCtx, err, out.buf)
+	res.Response, res.Err = r.classify(runCtx, err, &out)
 }
 
 // classify turns how _start ended, and stdout, into a response or an *Error.
-func (r *Runner) classify(runCtx context.Context, err error, stdout []byte) (*Response, error) {
+func (r *Runner) classify(runCtx context.Context, err error, stdout *outputBuffer) (*Response, error) {
+	if stdout.over {
+		// Stopped at once, but a guest may have ended on its own first.
+		return nil, fail(OutcomeOutputLimit, fmt.Sprintf("the guest wrote more than %d bytes to stdout and was stopped", r.limits.MaxOutput), nil)
+	}
 	var exit *sys.ExitError
 	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 0) {
 		if runCtx.Err() != nil {
@@ -202,7 +206,7 @@ func (r *Runner) classify(runCtx context.Context, err error, stdout []byte) (*Re
 		}
 		return nil, fail(OutcomeTrap, "the guest trapped", err)
 	}
-	resp, derr := DecodeResponse(stdout)
+	resp, derr := DecodeResponse(stdout.buf)
 	if derr != nil {
 		return nil, fail(OutcomeContractError, "the guest's output is not a valid response", derr)
 	}
