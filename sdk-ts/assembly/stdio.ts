@@ -16,7 +16,8 @@ export const STDERR: u32 = 2;
  * chunks) and returns the bytes. Stops at the first error.
  */
 export function readAll(fd: u32): Uint8Array {
-  let capacity: i32 = 64 * 1024;
+  // Requests are usually small; the buffer doubles for larger ones.
+  let capacity: i32 = 4 * 1024;
   let buffer = new Uint8Array(capacity);
   let length: i32 = 0;
   while (true) {

@@ -1,0 +1,208 @@
+// The gojinn CLI, run as a user runs it (bin/gojinn in a child process).
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeAll, describe, expect, test } from "vitest";
+import { gojinn, hasNoStackTrace, runCommand } from "./cli-runner.js";
+import { EMPTY_MODULE, FOREIGN_IMPORT_MODULE } from "./wasm-bytes.js";
+
+const SDK_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const HELLO = fileURLToPath(new URL("../../examples/hello-as/build/handler.wasm", import.meta.url));
+const CONTRACT = fileURLToPath(new URL("../../contract/handler/build/handler.wasm", import.meta.url));
+
+let tmp = "";
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(tmpdir(), "gojinn-cli-"));
+});
+
+describe("help", () => {
+  test.each([[["--help"]], [["init", "--help"]], [["build", "--help"]], [["run", "--help"]], [["check", "--help"]]])(
+    "gojinn %j prints usage and exits 0",
+    async (args) => {
+      const r = await gojinn(args, tmp);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: gojinn/);
+    },
+  );
+
+  test("an unknown command is one error line and a non-zero exit", async () => {
+    const r = await gojinn(["frobnicate"], tmp);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+});
+
+describe("init, build, run, check for every template", () => {
+  test.each(["hello", "json-api", "router"])(
+    "template %s",
+    async (template) => {
+      const dir = path.join(tmp, `proj-${template}`);
+      const init = await gojinn(["init", dir, "--template", template], tmp);
+      expect(init.code, init.stderr).toBe(0);
+      for (const f of ["package.json", "asconfig.json", "assembly/index.ts", "test/handler.test.ts", "Caddyfile", "README.md", ".gitignore"]) {
+        expect(existsSync(path.join(dir, f)), f).toBe(true);
+      }
+      const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
+      expect(pkg.dependencies.gojinn).toBe(`file:${SDK_ROOT.replace(/\/$/, "")}`);
+      expect(readFileSync(path.join(dir, "Caddyfile"), "utf8")).toContain(`handle_path /proj-${template}/*`);
+
+      const build = await gojinn(["build"], dir);
+      expect(build.code, build.stderr).toBe(0);
+      expect(build.stdout).toMatch(/^built build\/handler\.wasm \(\d+\.\d KB, \d+ bytes\)$/m);
+
+      const check = await gojinn(["check", "build/handler.wasm"], dir);
+      expect(check.code, check.stdout).toBe(0);
+      expect(check.stdout).toContain("ok: every check passed");
+
+      const method = template === "json-api" ? ["-d", '{"name":"Ana","email":"ana@example.com"}'] : [];
+      const target = template === "router" ? "/users/7" : "/";
+      const run = await gojinn(["run", "build/handler.wasm", target, ...method], dir);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(template === "json-api" ? /^HTTP\/1\.1 201 Created\r\n/ : /^HTTP\/1\.1 200 OK\r\n/);
+    },
+    120_000,
+  );
+
+  test("--sdk sets the dependency spec", async () => {
+    const dir = path.join(tmp, "with-sdk");
+    expect((await gojinn(["init", dir, "--sdk", "^0.1.0"], tmp)).code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).dependencies.gojinn).toBe("^0.1.0");
+  });
+});
+
+describe("run", () => {
+  test("prints the response as curl -i does", async () => {
+    const r = await gojinn(["run", HELLO, "/x?name=Ana"], tmp);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain; charset=utf-8\r\nX-Trace-Id: .+\r\n\r\nHello, Ana!\n$/);
+    expect(r.stderr).toContain('"msg":"greeting Ana"');
+  });
+
+  test("--json prints exactly one object {status, headers, body}", async () => {
+    const r = await gojinn(["run", CONTRACT, "/utf8", "--json"], tmp);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ status: 200, headers: { "Content-Type": ["text/plain; charset=utf-8"] }, body: "héllo wörld ✓ 😀 日本語 🎉" });
+  });
+
+  test("--json gives a binary body as base64 with body_encoding", async () => {
+    const r = await gojinn(["run", CONTRACT, "/binary", "--json"], tmp);
+    const out = JSON.parse(r.stdout);
+    expect(out.body_encoding).toBe("base64");
+    expect(Buffer.from(out.body, "base64")).toEqual(Buffer.from(Array.from({ length: 256 }, (_, i) => i)));
+  });
+
+  test("-X, -d @file, -H (replacing a default header) and --env reach the guest", async () => {
+    const data = path.join(tmp, "body.json");
+    writeFileSync(data, '{"a":1}');
+    const r = await gojinn(["run", CONTRACT, "/echo?q=1", "-X", "put", "-d", `@${data}`, "-H", "accept: text/html", "-H", "X-A: 1", "-H", "X-A: 2", "--json"], tmp);
+    expect(r.code, r.stderr).toBe(0);
+    const echo = JSON.parse(JSON.parse(r.stdout).body);
+    expect(echo).toMatchObject({ method: "PUT", uri: "/echo?q=1", body: '{"a":1}' });
+    expect(echo.headers).toMatchObject({ Accept: ["text/html"], "X-A": ["1", "2"], "Content-Type": ["application/json"] });
+    const env = await gojinn(["run", CONTRACT, "/env", "--env", "GREETING=hi there", "--json"], tmp);
+    expect(JSON.parse(JSON.parse(env.stdout).body)).toEqual({ greeting: "hi there", args: ["handler.wasm"] });
+  });
+
+  test("a failing guest prints the 502 the client would get, the reason on stderr, exit 1", async () => {
+    const r = await gojinn(["run", CONTRACT, "/trap"], tmp);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^HTTP\/1\.1 502 Bad Gateway\r\n/);
+    expect(r.stderr).toMatch(/^gojinn: trap: the guest trapped: unreachable$/m);
+  });
+
+  test("--timeout stops an endless guest: 504", async () => {
+    const r = await gojinn(["run", CONTRACT, "/loop", "--timeout", "300"], tmp);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^HTTP\/1\.1 504 Gateway Timeout/);
+  });
+});
+
+describe("check", () => {
+  test("a module with a foreign import and no _start or memory fails every point", async () => {
+    const file = path.join(tmp, "foreign.wasm");
+    writeFileSync(file, FOREIGN_IMPORT_MODULE);
+    const r = await gojinn(["check", file], tmp);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("FAIL  imports: not allowed: env.f");
+    expect(r.stdout).toContain("FAIL  _start: not exported");
+    expect(r.stdout).toContain("FAIL  memory: no exported memory");
+    expect(r.stdout).toContain("FAIL: 3 of 3 checks failed");
+  });
+
+  test("a handler built by the SDK passes", async () => {
+    const r = await gojinn(["check", HELLO], tmp);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("ok    imports: only wasi_snapshot_preview1");
+  });
+});
+
+describe("errors are one clear line, non-zero exit, no stack trace", () => {
+  const cases: Array<[string, () => string[], RegExp]> = [
+    ["run: missing file", () => ["run", path.join(tmp, "nope.wasm")], /^gojinn: .*nope\.wasm: no such file$/],
+    ["check: missing file", () => ["check", path.join(tmp, "nope.wasm")], /^gojinn: .*nope\.wasm: no such file$/],
+    ["check: invalid wasm", () => ["check", path.join(tmp, "text.wasm")], /^gojinn: .*text\.wasm: not a valid WebAssembly module/],
+    ["run: invalid wasm", () => ["run", path.join(tmp, "text.wasm")], /^gojinn: .*text\.wasm: not a valid WebAssembly module/],
+    ["check: empty file", () => ["check", path.join(tmp, "empty.wasm")], /^gojinn: .*empty\.wasm: empty file/],
+    ["run: invalid JSON data", () => ["run", HELLO, "-d", "{bad"], /^gojinn: invalid JSON data/],
+    ["run: invalid JSON data with an explicit Content-Type", () => ["run", HELLO, "-d", "x", "-H", "Content-Type: application/json"], /^gojinn: invalid JSON data/],
+    ["run: -d @missing", () => ["run", HELLO, "-d", "@/nonexistent/body"], /^gojinn: -d @\/nonexistent\/body: no such file$/],
+    ["run: bad target", () => ["run", HELLO, "users"], /^gojinn: "users": the target must be a path/],
+    ["run: bad header", () => ["run", HELLO, "-H", "nocolon"], /^gojinn: -H "nocolon": expected 'Name: value'$/],
+    ["init: unknown template", () => ["init", path.join(tmp, "x"), "--template", "nope"], /^gojinn: unknown template "nope" \(choose one of: hello, json-api, router\)$/],
+    ["build: missing entry", () => ["build", path.join(tmp, "missing.ts")], /^gojinn: .*missing\.ts: no such file/],
+  ];
+
+  beforeAll(() => {
+    writeFileSync(path.join(tmp, "text.wasm"), "this is not wasm");
+    writeFileSync(path.join(tmp, "empty.wasm"), EMPTY_MODULE.subarray(0, 0));
+  });
+
+  test.each(cases)("%s", async (_, args, message) => {
+    const r = await gojinn(args(), tmp);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(message);
+    expect(hasNoStackTrace(r.stderr)).toBe(true);
+  });
+
+  test("init into a non-empty directory", async () => {
+    const dir = path.join(tmp, "full");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "x"), "");
+    const r = await gojinn(["init", dir], tmp);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^gojinn: .*full: directory exists and is not empty$/);
+  });
+
+  test("build: a type error fails with asc's diagnostics, not an empty module", async () => {
+    const dir = path.join(tmp, "broken");
+    mkdirSync(path.join(dir, "assembly"), { recursive: true });
+    writeFileSync(path.join(dir, "assembly", "index.ts"), 'import { serve, Request, Response } from "gojinn";\nfunction h(req: Request): Response { return 42; }\nserve(h);\n');
+    const r = await gojinn(["build"], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^gojinn: build failed: 1 compile error\(s\)$/m);
+    expect(r.stderr).toContain("in assembly/index.ts(2,");
+    expect(r.stderr).not.toContain("gojinn-entry");
+    expect(existsSync(path.join(dir, "build", "handler.wasm"))).toBe(false);
+    expect(hasNoStackTrace(r.stderr)).toBe(true);
+  });
+});
+
+describe("a project from gojinn init passes npm install && npx gojinn build && npm test", () => {
+  test(
+    "template hello, installing the SDK from this checkout",
+    async () => {
+      const dir = path.join(tmp, "full-flow");
+      expect((await gojinn(["init", dir, "--template", "hello"], tmp)).code).toBe(0);
+      const install = await runCommand("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], dir);
+      expect(install.code, install.stderr).toBe(0);
+      const build = await runCommand("npx", ["--no-install", "gojinn", "build"], dir);
+      expect(build.code, build.stderr).toBe(0);
+      const test = await runCommand("npm", ["test"], dir);
+      expect(test.code, test.stdout + test.stderr).toBe(0);
+      expect(test.stdout).toMatch(/Tests\s+3 passed/);
+    },
+    300_000,
+  );
+});
