@@ -108,7 +108,11 @@ wat2wasm bench/guest/hello.wat -o "$OUT/wasm/hello.wasm"
   echo "duration_s=$DURATION"
   echo "targets=$TARGETS"
   echo "clk_tck=$CLK_TCK"
+  echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$RAW/env.txt"
+if awk '{exit !($1 > 0.5)}' /proc/loadavg; then
+  log "warning: the machine is busy (load average $(cut -d' ' -f1-3 /proc/loadavg)): other work competes with Caddy and wrk"
+fi
 
 # ------------------------------------------------------- process helpers
 CADDY_PID='' BACKEND_PID=''
@@ -125,20 +129,23 @@ trap 'exit 130' INT TERM
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-# wait_http URL: until it answers at all (any status), up to 60 s.
+# wait_http URL [PID]: until URL answers at all (any status), up to 60 s;
+# gives up at once if process PID has exited.
 wait_http() {
-  local i
-  for ((i = 0; i < 6000; i++)); do
-    curl -s -o /dev/null "$1" && return 0
+  local deadline=$((SECONDS + 60))
+  until curl -s -o /dev/null --max-time 1 "$1"; do
+    if [[ -n ${2:-} ]] && ! kill -0 "$2" 2>/dev/null; then
+      die "the process serving $1 exited; last lines of its log:$(printf '\n'; tail -5 "${3:-$OUT/caddy.log}")"
+    fi
+    ((SECONDS < deadline)) || die "$1 did not answer within 60 s"
     sleep 0.01
   done
-  die "$1 did not answer within 60 s"
 }
 
 start_backend() {
   "$BIN/backend" -addr "127.0.0.1:$BENCH_BACKEND_PORT" 2>"$OUT/backend.log" &
   BACKEND_PID=$!
-  wait_http "http://127.0.0.1:$BENCH_BACKEND_PORT/"
+  wait_http "http://127.0.0.1:$BENCH_BACKEND_PORT/" "$BACKEND_PID" "$OUT/backend.log"
 }
 
 # start_caddy CONFIG [ADAPTER]: bin/caddy in the background, logging to bench/out/caddy.log.
@@ -147,7 +154,7 @@ start_caddy() {
   [[ ${2:-caddyfile} == json ]] || adapter=(--adapter caddyfile)
   "$CADDY" run --config "$1" "${adapter[@]}" >>"$OUT/caddy.log" 2>&1 &
   CADDY_PID=$!
-  wait_http "$ADMIN/config/"
+  wait_http "$ADMIN/config/" "$CADDY_PID"
 }
 
 stop_caddy() {
@@ -185,7 +192,9 @@ start_backend
 start_caddy "$BENCH_CADDYFILE"
 echo "rss_kb_after_start=$(rss_kb "$CADDY_PID")" >>"$RAW/env.txt"
 
-for t in $TARGETS; do
+checked=$TARGETS
+has_target go && checked+=" go-nopool"
+for t in $checked; do
   status=$(curl -s -o "$RAW/answer-$t.txt" -w '%{http_code}' "$BASE/$t")
   [[ $status == 200 ]] || die "/$t answered $status, not 200: $(head -c 300 "$RAW/answer-$t.txt"); see $OUT/caddy.log"
   log "/$t answers 200: $(head -c 80 "$RAW/answer-$t.txt" | tr '\n' ' ')"
@@ -208,16 +217,20 @@ for c in $LEVELS; do
 done
 
 # ---------------------------------------------------------------- profile
-if [[ $PROFILE == 1 ]] && has_target as; then
-  log "profiling Caddy under /as at c=64 (10 s CPU profile, then 10 s allocation profile)"
-  wrk -t2 -c64 -d22s --timeout 10s "$BASE/as" >/dev/null 2>&1 &
+profile_target=''
+for t in as wat; do has_target $t && { profile_target=$t; break; }; done
+if [[ $PROFILE == 1 && -n $profile_target ]]; then
+  log "profiling Caddy under /$profile_target at c=64 (10 s CPU profile, then 10 s allocation profile)"
+  wrk -t2 -c64 -d22s --timeout 10s "$BASE/$profile_target" >/dev/null 2>&1 &
   wrk_pid=$!
   sleep 1
-  curl -sf -o "$OUT/profile-as-c64.cpu.pprof" "$ADMIN/debug/pprof/profile?seconds=10"
-  curl -sf -o "$OUT/profile-as-c64.allocs.pprof" "$ADMIN/debug/pprof/allocs?seconds=10"
+  curl -sf -o "$OUT/profile-c64.cpu.pprof" "$ADMIN/debug/pprof/profile?seconds=10"
+  curl -sf -o "$OUT/profile-c64.allocs.pprof" "$ADMIN/debug/pprof/allocs?seconds=10"
   wait $wrk_pid || true
-  go tool pprof -top -nodecount=30 "$OUT/profile-as-c64.cpu.pprof" >"$RAW/profile-cpu.txt" 2>/dev/null || true
-  go tool pprof -top -nodecount=30 -sample_index=alloc_space "$OUT/profile-as-c64.allocs.pprof" >"$RAW/profile-allocs.txt" 2>/dev/null || true
+  echo "$profile_target" >"$RAW/profile-target.txt"
+  go tool pprof -top -nodecount=30 "$OUT/profile-c64.cpu.pprof" >"$RAW/profile-cpu.txt" 2>/dev/null || true
+  go tool pprof -top -cum -nodecount=40 "$OUT/profile-c64.cpu.pprof" >"$RAW/profile-cpu-cum.txt" 2>/dev/null || true
+  go tool pprof -top -nodecount=30 -sample_index=alloc_space "$OUT/profile-c64.allocs.pprof" >"$RAW/profile-allocs.txt" 2>/dev/null || true
 fi
 
 # ------------------------------------------------------------------- soak
@@ -246,7 +259,8 @@ fi
 # wrk is a closed loop (a new request as soon as one is answered), so it
 # always runs /go at the pool's refill rate. probe pace sends at a fixed rate
 # instead: below the refill rate, pre-started instances should hide the Go
-# runtime's start-up from the latency.
+# runtime's start-up from the latency. /go-nopool (the same guest, no pool)
+# shows what there is to hide.
 if ! skipped pace && has_target go; then
   go_max=$(grep '"target":"go"' "$RAW/runs.jsonl" |
     sed 's/.*"requests":\([0-9]*\),"duration_us":\([0-9]*\).*/\1 \2/' |
@@ -255,8 +269,8 @@ if ! skipped pace && has_target go; then
   if ((go_max > 0)); then
     for pct in 10 25 50 75; do
       rate=$(awk -v m="$go_max" -v p="$pct" 'BEGIN {r = m * p / 100; if (r < 1) r = 1; printf "%.1f", r}')
-      for t in go proxy; do
-        has_target $t || continue
+      for t in go go-nopool proxy; do
+        [[ $t == go-nopool ]] || has_target $t || continue
         r=$("$BIN/probe" pace -url "$BASE/$t" -rate "$rate" -duration "${PACE_DURATION}s")
         echo "{\"target\":\"$t\",\"percent_of_go_max\":$pct,\"go_max_rps\":$go_max,\"result\":$r}" >>"$RAW/paced.jsonl"
         log "paced /$t at $rate/s ($pct% of /go's best wrk rate $go_max/s): $r"
@@ -345,6 +359,8 @@ if ! skipped gobench && grep -qs '^func Benchmark' sandbox/*_test.go; then
   go test -run '^$' -bench . -benchmem -benchtime "$GOBENCH_TIME" ./sandbox/ >"$RAW/gobench.txt" 2>&1 ||
     log "warning: go test -bench failed, see $RAW/gobench.txt"
 fi
+
+echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RAW/env.txt"
 
 # ----------------------------------------------------------------- report
 if [[ $QUICK == 1 ]]; then

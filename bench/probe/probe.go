@@ -240,14 +240,14 @@ func pace(args []string) (any, error) {
 		latencies []time.Duration
 		errs      int
 	)
+	// Request i is sent at start + i×interval: a late tick is caught up
+	// rather than dropped, so the rate holds even when the prober is
+	// briefly starved of CPU.
 	interval := time.Duration(float64(time.Second) / *rate)
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	end := time.Now().Add(*duration)
+	start := time.Now()
 	sent := 0
-	for time.Now().Before(end) {
-		<-ticker.C
-		sent++
+	for ; time.Duration(sent)*interval < *duration; sent++ {
+		time.Sleep(time.Until(start.Add(time.Duration(sent) * interval)))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -127,11 +127,14 @@ func markdown(res *Results, svgLink string) string {
 	}
 
 	if res.profileCPU != "" {
-		p("\n### Where the time goes: CPU profile of Caddy under /as at c=64\n\n")
-		p("`curl '%s/debug/pprof/profile?seconds=10'` during wrk -c64 on /as, then `go tool pprof -top` (top 25).\n\n```\n%s```\n",
-			"http://localhost:2480", headLines(res.profileCPU, 31))
+		p("\n### Where the time goes: CPU profile of Caddy under /%s at c=64\n\n", res.profileTarget)
+		p("`curl 'http://localhost:2480/debug/pprof/profile?seconds=10'` during `wrk -c64` on /%s, then `go tool pprof -top` (top 25 by own time):\n\n```\n%s```\n",
+			res.profileTarget, headLines(res.profileCPU, 26))
+		if res.profileCPUCum != "" {
+			p("\nThe same profile by cumulative time (`-top -cum`), top 35:\n\n```\n%s```\n", headLines(res.profileCPUCum, 36))
+		}
 		if res.profileAllocs != "" {
-			p("\nAllocations over the same load (`allocs?seconds=10`, `-sample_index=alloc_space`, top 15):\n\n```\n%s```\n", headLines(res.profileAllocs, 21))
+			p("\nAllocations over the same load (`allocs?seconds=10`, `-sample_index=alloc_space`), top 15:\n\n```\n%s```\n", headLines(res.profileAllocs, 16))
 		}
 	}
 

@@ -33,7 +33,9 @@ type Results struct {
 	Targets     []Target           `json:"targets"`
 
 	goBenchText   string
+	profileTarget string
 	profileCPU    string
+	profileCPUCum string
 	profileAllocs string
 }
 
@@ -223,11 +225,15 @@ func load(dir string) (*Results, error) {
 		res.goBenchText = string(b)
 		res.GoBench = parseGoBench(res.goBenchText)
 	}
-	if b, err := os.ReadFile(filepath.Join(dir, "profile-cpu.txt")); err == nil {
-		res.profileCPU = string(b)
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "profile-allocs.txt")); err == nil {
-		res.profileAllocs = string(b)
+	for name, into := range map[string]*string{
+		"profile-target.txt":  &res.profileTarget,
+		"profile-cpu.txt":     &res.profileCPU,
+		"profile-cpu-cum.txt": &res.profileCPUCum,
+		"profile-allocs.txt":  &res.profileAllocs,
+	} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
+			*into = strings.TrimSpace(string(b))
+		}
 	}
 	res.Targets = judge(res)
 	return res, nil

@@ -93,7 +93,8 @@ func respondAt(res *Results, c int) *Throughput { return find(res.Throughput, "r
 
 func boolp(b bool) *bool { return &b }
 
-var asBenchName = regexp.MustCompile(`(?i)(hello.?as|as.?hello|assemblyscript)`)
+// Matches e.g. BenchmarkInvoke/as-2, BenchmarkHelloAS-2.
+var asBenchName = regexp.MustCompile(`(?i)(hello.?as\b|\bas.?hello|assemblyscript|/as(-\d+)?$)`)
 
 // asBenchmark picks the sandbox benchmark of one AssemblyScript hello
 // invocation (the fastest if several match, e.g. sub-benchmarks).
