@@ -48,6 +48,7 @@ var propagator = sync.OnceValue(func() propagation.TextMapPropagator {
 // methods then hand back the request's own context and headers and do
 // nothing else.
 type invocationSpan struct {
+	handler *Gojinn
 	span    trace.Span
 	ctx     context.Context
 	header  http.Header // a copy of the request's, carrying the span's context
@@ -62,9 +63,9 @@ func (g *Gojinn) startSpan(r *http.Request) invocationSpan {
 	if !parent.IsRecording() {
 		return invocationSpan{}
 	}
-	ctx, span := parent.TracerProvider().Tracer(tracerName).Start(r.Context(), spanName,
-		trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(attrHandler.String(g.name), attrWasmSHA256.String(g.wasmSum)))
+	// An internal span (the default kind); its attributes are all set at
+	// its end, in one call: options here would cost allocations.
+	ctx, span := parent.TracerProvider().Tracer(tracerName).Start(r.Context(), spanName)
 	// Caddy has already written its server span's context into r.Header,
 	// which it shares with every handler: the guest gets a copy instead.
 	header := r.Header.Clone()
@@ -72,7 +73,7 @@ func (g *Gojinn) startSpan(r *http.Request) invocationSpan {
 		header = make(http.Header)
 	}
 	propagator().Inject(ctx, propagation.HeaderCarrier(header))
-	return invocationSpan{span: span, ctx: ctx, header: header, traceID: traceparent(span.SpanContext())}
+	return invocationSpan{handler: g, span: span, ctx: ctx, header: header, traceID: traceparent(span.SpanContext())}
 }
 
 // context is the context the guest runs under.
@@ -107,8 +108,12 @@ func (s *invocationSpan) end(status int, outcome sandbox.Outcome, res *sandbox.R
 	if s.span == nil {
 		return
 	}
-	attrs := make([]attribute.KeyValue, 0, 5)
-	attrs = append(attrs, attrOutcome.String(string(outcome)), attrStatusCode.Int(status))
+	attrs := make([]attribute.KeyValue, 0, 7)
+	attrs = append(attrs,
+		attrHandler.String(s.handler.name),
+		attrWasmSHA256.String(s.handler.wasmSum),
+		attrOutcome.String(string(outcome)),
+		attrStatusCode.Int(status))
 	if ran(res) {
 		attrs = append(attrs,
 			attrInstantiate.Float64(milliseconds(res.Instantiate)),
