@@ -66,8 +66,12 @@ type recycledMemory struct {
 	buf []byte
 }
 
-func allocateMemory(capacity, _ uint64) experimental.LinearMemory {
-	return &recycledMemory{buf: getBuffer(capacity)}
+// minCapacity is the least capacity given to an instance, so that the few
+// pages most guests grow by need no copy.
+const minCapacity = 16 * PageSize
+
+func allocateMemory(capacity, maximum uint64) experimental.LinearMemory {
+	return &recycledMemory{buf: getBuffer(min(max(capacity, minCapacity), maximum))}
 }
 
 // Reallocate grows the memory to size bytes; new bytes are zero.
