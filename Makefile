@@ -76,7 +76,7 @@ test-ts: sdk
 
 ## bench: the benchmark suite (not part of `make test`); QUICK=1 for a short run.
 bench: build examples
-	bash bench/run.sh
+	QUICK=$(QUICK) bash bench/run.sh
 
 lint:
 	$(GO) vet ./...

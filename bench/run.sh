@@ -25,12 +25,12 @@ cd "$(dirname "$0")/.."
 QUICK=${QUICK:-}
 if [[ -n $QUICK && $QUICK != 0 ]]; then
   QUICK=1
-  : "${LEVELS:=1 64}" "${ROUNDS:=1}" "${DURATION:=3}" "${SOAK_REQUESTS:=100000}" "${PROFILE:=0}"
-  WARMUP=1 SOAK_CHUNK=3 PACE_DURATION=2 SCALE_SETTLE=1 GOBENCH_TIME=200ms
+  : "${LEVELS:=1 64}" "${ROUNDS:=1}" "${DURATION:=3}" "${SOAK_REQUESTS:=50000}" "${PROFILE:=0}"
+  WARMUP=1 SOAK_CHUNK=3 PACE_DURATION=2 PACE_PERCENTS="25 75" SCALE_SETTLE=1 GOBENCH_TIME=200ms
 else
   QUICK=0
   : "${LEVELS:=1 16 64 256}" "${ROUNDS:=3}" "${DURATION:=5}" "${SOAK_REQUESTS:=1000000}" "${PROFILE:=1}"
-  WARMUP=3 SOAK_CHUNK=10 PACE_DURATION=5 SCALE_SETTLE=2 GOBENCH_TIME=1s
+  WARMUP=3 SOAK_CHUNK=10 PACE_DURATION=5 PACE_PERCENTS="10 25 50 75" SCALE_SETTLE=2 GOBENCH_TIME=1s
 fi
 : "${TARGETS:=respond wat as go proxy}"
 : "${CADDY:=bin/caddy}" "${BENCH_CADDYFILE:=bench/Caddyfile}"
@@ -267,7 +267,7 @@ if ! skipped pace && has_target go; then
     awk '{r = $1 / ($2 / 1e6); if (r > m) m = r} END {printf "%d", m}')
   : >"$RAW/paced.jsonl"
   if ((go_max > 0)); then
-    for pct in 10 25 50 75; do
+    for pct in $PACE_PERCENTS; do
       rate=$(awk -v m="$go_max" -v p="$pct" 'BEGIN {r = m * p / 100; if (r < 1) r = 1; printf "%.1f", r}')
       for t in go go-nopool proxy; do
         [[ $t == go-nopool ]] || has_target $t || continue
