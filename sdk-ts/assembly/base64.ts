@@ -3,29 +3,40 @@
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/** Encodes bytes as standard base64 with padding. */
-export function encodeBase64(data: Uint8Array): string {
+/** The length of the base64 encoding of `n` bytes, padding included. */
+export function base64Size(n: i32): usize {
+  return <usize>((n + 2) / 3) * 4;
+}
+
+/** Writes the base64 of `data` as ASCII bytes at `ptr`; returns the end. */
+export function writeBase64(ptr: usize, data: Uint8Array): usize {
   const n = data.length;
-  const out = new Uint16Array(((n + 2) / 3) * 4);
-  let o = 0;
   let i = 0;
   for (; i + 2 < n; i += 3) {
     const v = (<u32>data[i] << 16) | (<u32>data[i + 1] << 8) | <u32>data[i + 2];
-    out[o++] = ALPHABET.charCodeAt((v >> 18) & 63);
-    out[o++] = ALPHABET.charCodeAt((v >> 12) & 63);
-    out[o++] = ALPHABET.charCodeAt((v >> 6) & 63);
-    out[o++] = ALPHABET.charCodeAt(v & 63);
+    store<u8>(ptr++, <u8>ALPHABET.charCodeAt((v >> 18) & 63));
+    store<u8>(ptr++, <u8>ALPHABET.charCodeAt((v >> 12) & 63));
+    store<u8>(ptr++, <u8>ALPHABET.charCodeAt((v >> 6) & 63));
+    store<u8>(ptr++, <u8>ALPHABET.charCodeAt(v & 63));
   }
   const rest = n - i;
   if (rest > 0) {
     let v = <u32>data[i] << 16;
     if (rest == 2) v |= <u32>data[i + 1] << 8;
-    out[o++] = ALPHABET.charCodeAt((v >> 18) & 63);
-    out[o++] = ALPHABET.charCodeAt((v >> 12) & 63);
-    out[o++] = rest == 2 ? ALPHABET.charCodeAt((v >> 6) & 63) : 61; // '='
-    out[o++] = 61;
+    store<u8>(ptr++, <u8>ALPHABET.charCodeAt((v >> 18) & 63));
+    store<u8>(ptr++, <u8>ALPHABET.charCodeAt((v >> 12) & 63));
+    store<u8>(ptr++, rest == 2 ? <u8>ALPHABET.charCodeAt((v >> 6) & 63) : 61); // '='
+    store<u8>(ptr++, 61);
   }
-  return String.UTF16.decodeUnsafe(out.dataStart, <usize>o << 1);
+  return ptr;
+}
+
+/** Encodes bytes as standard base64 with padding. */
+export function encodeBase64(data: Uint8Array): string {
+  const size = base64Size(data.length);
+  const ascii = new Uint8Array(<i32>size);
+  writeBase64(ascii.dataStart, data);
+  return String.UTF8.decodeUnsafe(ascii.dataStart, size);
 }
 
 function sextet(c: i32): i32 {

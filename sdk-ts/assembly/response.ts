@@ -1,7 +1,6 @@
 import { JSON } from "json-as";
-import { encodeBase64 } from "./base64";
 import { canonicalHeaderName, findHeaderKey } from "./headers";
-import { WireResponse } from "./wire";
+import { encodeResponseJson } from "./jsonwriter";
 
 /** `Content-Type` of `Response.text`. */
 export const TEXT_PLAIN = "text/plain; charset=utf-8";
@@ -105,18 +104,8 @@ export class Response {
     return this.textBody;
   }
 
-  /** Converts this response to the wire object `serve` writes. */
-  toWire(): WireResponse {
-    const wire = new WireResponse();
-    wire.status = this.status;
-    wire.headers = this.headers;
-    const binary = this.binaryBody;
-    if (binary !== null) {
-      wire.body = encodeBase64(binary);
-      wire.body_encoding = "base64";
-    } else {
-      wire.body = this.textBody;
-    }
-    return wire;
+  /** This response as the UTF-8 JSON object `serve` writes to stdout (docs/contract.md). */
+  encode(): Uint8Array {
+    return encodeResponseJson(this.status, this.headers, this.textBody, this.binaryBody);
   }
 }

@@ -2,25 +2,24 @@ import { markAnswered } from "./failure";
 import { setLogTraceId } from "./log";
 import { Request } from "./request";
 import { Response } from "./response";
-import { readAll, STDIN, STDOUT, writeAll } from "./stdio";
-import { decodeRequest, encodeResponse } from "./wire";
+import { readAllText, STDIN, STDOUT, writeAll } from "./stdio";
+import { decodeRequest } from "./wire";
 
 /** A request handler: a plain function from request to response. */
 export type Handler = (req: Request) => Response;
 
 /** Reads and decodes the request the host wrote to stdin. */
 export function readRequest(): Request {
-  const input = readAll(STDIN);
-  const wire = decodeRequest(String.UTF8.decodeUnsafe(input.dataStart, <usize>input.length));
+  const wire = decodeRequest(readAllText(STDIN));
   setLogTraceId(wire.trace_id);
   return new Request(wire);
 }
 
 /** Writes `response` to stdout as the one JSON object the host reads. */
 export function writeResponse(response: Response): void {
-  const encoded = String.UTF8.encode(encodeResponse(response.toWire()));
+  const encoded = response.encode();
   markAnswered();
-  writeAll(STDOUT, changetype<usize>(encoded), <usize>encoded.byteLength);
+  writeAll(STDOUT, encoded.dataStart, <usize>encoded.length);
 }
 
 /**

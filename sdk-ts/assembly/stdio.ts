@@ -13,28 +13,47 @@ export const STDERR: u32 = 2;
 
 /**
  * Reads `fd` to its end (one fd_read is not enough: a pipe hands data over in
- * chunks) and returns the bytes. Stops at the first error.
+ * chunks) and returns the bytes. Stops at the first error. The buffer grows
+ * with heap.realloc, which the stub runtime does in place for the newest
+ * block, so a large body is not copied at every doubling.
  */
 export function readAll(fd: u32): Uint8Array {
-  // Requests are usually small; the buffer doubles for larger ones.
-  let capacity: i32 = 4 * 1024;
-  let buffer = new Uint8Array(capacity);
-  let length: i32 = 0;
+  const length = readToHeap(fd);
+  const out = new Uint8Array(<i32>length);
+  memory.copy(out.dataStart, lastRead, length);
+  heap.free(lastRead);
+  return out;
+}
+
+/** Reads `fd` to its end and decodes it as UTF-8, without an intermediate copy. */
+export function readAllText(fd: u32): string {
+  const length = readToHeap(fd);
+  const text = String.UTF8.decodeUnsafe(lastRead, length);
+  heap.free(lastRead);
+  return text;
+}
+
+// @ts-ignore: decorator
+@lazy let lastRead: usize = 0;
+
+function readToHeap(fd: u32): usize {
+  let capacity: usize = 64 * 1024;
+  let buffer = heap.alloc(capacity);
+  let length: usize = 0;
   while (true) {
     if (length == capacity) {
       capacity <<= 1;
-      const bigger = new Uint8Array(capacity);
-      memory.copy(bigger.dataStart, buffer.dataStart, <usize>length);
-      buffer = bigger;
+      buffer = heap.realloc(buffer, capacity);
     }
-    store<usize>(scratch, buffer.dataStart + <usize>length);
-    store<usize>(scratch, <usize>(capacity - length), sizeof<usize>());
+    store<usize>(scratch, buffer + length);
+    store<usize>(scratch, capacity - length, sizeof<usize>());
     const err = fd_read(fd, scratch, 1, scratch + 2 * sizeof<usize>());
-    const n = <i32>load<usize>(scratch, 2 * sizeof<usize>());
+    const n = load<usize>(scratch, 2 * sizeof<usize>());
     if (err != 0 || n == 0) break;
     length += n;
   }
-  return buffer.subarray(0, length);
+  lastRead = buffer;
+  return length;
 }
 
 /** Writes `length` bytes at `ptr` to `fd`, looping over partial writes. */

@@ -1,5 +1,7 @@
 import { JSON } from "json-as";
 
+// The response is written by jsonwriter.ts, not json-as: see there why.
+
 /**
  * The request object as it crosses the sandbox (docs/contract.md). Handlers
  * use {@link Request}, which wraps it; this class is the wire format only.
@@ -26,26 +28,7 @@ export class WireRequest {
   proto: string = "";
 }
 
-/** The response object a handler writes to stdout (docs/contract.md). */
-@json
-export class WireResponse {
-  /** HTTP status code, 100..599. */
-  status: i32 = 200;
-  /** Header name to every value. */
-  headers: Map<string, string[]> = new Map<string, string[]>();
-  /** The body: UTF-8 text, or base64 when `body_encoding` is "base64". */
-  body: string = "";
-  /** "base64" for a binary body; omitted from the JSON when empty. */
-  @omitif((self: WireResponse): bool => self.body_encoding.length == 0)
-  body_encoding: string = "";
-}
-
 /** Decodes the request JSON read from stdin. */
 export function decodeRequest(text: string): WireRequest {
   return JSON.parse<WireRequest>(text);
-}
-
-/** Encodes a response as the JSON object written to stdout. */
-export function encodeResponse(response: WireResponse): string {
-  return JSON.stringify<WireResponse>(response);
 }

@@ -1,8 +1,21 @@
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+function isBase64Char(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+}
 
-/** True when `text` is standard base64 with padding (RFC 4648 §4). */
+/**
+ * True when `text` is standard base64 with padding (RFC 4648 §4). A loop, not
+ * a regular expression: a regex over a multi-megabyte body overflows V8's stack.
+ */
 export function isBase64(text: string): boolean {
-  return STRICT_BASE64.test(text);
+  const n = text.length;
+  if (n % 4 !== 0) return false;
+  let pad = 0;
+  if (n > 0 && text.charCodeAt(n - 1) === 61) pad++;
+  if (n > 1 && text.charCodeAt(n - 2) === 61) pad++;
+  for (let i = 0; i < n - pad; i++) {
+    if (!isBase64Char(text.charCodeAt(i))) return false;
+  }
+  return true;
 }
 
 /** Encodes bytes as standard base64. */

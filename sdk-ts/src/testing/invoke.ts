@@ -50,6 +50,8 @@ export interface InvokeResult {
   reason?: string;
   /** The guest's raw stdout. */
   stdout: Uint8Array;
+  /** The guest's linear memory when it stopped, in bytes (the host caps it with memory_limit). */
+  memoryBytes: number;
 }
 
 const STATUS_TEXT: Record<number, string> = { 502: "Bad Gateway", 504: "Gateway Timeout" };
@@ -103,6 +105,7 @@ function failed(outcome: Exclude<Outcome, "ok">, reason: string, exit: Partial<G
     outcome,
     reason,
     stdout: exit.stdout ?? new Uint8Array(),
+    memoryBytes: exit.memoryBytes ?? 0,
   };
 }
 
@@ -165,5 +168,6 @@ export async function invoke(
     durationMs,
     outcome: "ok",
     stdout: exit.stdout,
+    memoryBytes: exit.memoryBytes,
   };
 }

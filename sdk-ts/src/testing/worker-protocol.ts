@@ -20,6 +20,8 @@ export interface GuestExit {
   stdout: Uint8Array;
   /** Everything written to stderr. */
   stderr: Uint8Array;
+  /** The size of the guest's linear memory when it stopped, in bytes. */
+  memoryBytes: number;
   /** Set when the guest trapped or was stopped for its output. */
   failure?: { kind: "trap" | "output_limit"; message: string };
 }

@@ -108,6 +108,7 @@ function run(job: GuestJob): GuestExit {
     exitCode,
     stdout: concat(stdout),
     stderr: concat(stderr),
+    memoryBytes: memory?.buffer.byteLength ?? 0,
     ...(failure ? { failure } : {}),
   });
   try {
