@@ -46,7 +46,7 @@ func globals(logFile string) string {
 func server(t *testing.T, site string) (*caddytest.Tester, string) {
 	t.Helper()
 	logFile := filepath.Join(t.TempDir(), "caddy.log")
-	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 30 * time.Second})
+	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 30 * time.Second, LoadRequestTimeout: 2 * time.Minute})
 	tester.InitServer(globals(logFile)+"\n"+site, "caddyfile")
 	if t.Failed() {
 		t.FailNow()

@@ -215,3 +215,23 @@ http://127.0.0.1:9080 {
 		}
 	}
 }
+
+// memory_limit is rounded down to whole pages, and a guest growing one page
+// at a time stops at exactly the limit.
+func TestMemoryLimitThroughCaddy(t *testing.T) {
+	tester, _ := server(t, fmt.Sprintf(`
+http://127.0.0.1:9080 {
+	gojinn /ten %[1]s {
+		memory_limit 640KiB
+	}
+	gojinn /rounded %[1]s {
+		memory_limit 700KB
+	}
+}`, testguest.WAT(t, "grow")))
+	for path, want := range map[string]string{"/ten": "00010", "/rounded": "00010"} {
+		resp, body := do(t, tester, newRequest(t, "GET", base+path, nil))
+		if resp.StatusCode != 200 || body != want {
+			t.Errorf("%s: got %d %q, want %q pages", path, resp.StatusCode, body, want)
+		}
+	}
+}
