@@ -37,7 +37,9 @@ export function readAllText(fd: u32): string {
 @lazy let lastRead: usize = 0;
 
 function readToHeap(fd: u32): usize {
-  let capacity: usize = 64 * 1024;
+  // Requests are usually small (a first 64 KiB block made hello-as grow its
+  // memory on every request); the buffer doubles in place for larger ones.
+  let capacity: usize = 4 * 1024;
   let buffer = heap.alloc(capacity);
   let length: usize = 0;
   while (true) {

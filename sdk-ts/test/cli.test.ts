@@ -40,7 +40,15 @@ describe("init, build, run, check for every template", () => {
       const dir = path.join(tmp, `proj-${template}`);
       const init = await gojinn(["init", dir, "--template", template], tmp);
       expect(init.code, init.stderr).toBe(0);
-      for (const f of ["package.json", "asconfig.json", "assembly/index.ts", "test/handler.test.ts", "Caddyfile", "README.md", ".gitignore"]) {
+      for (const f of [
+        "package.json",
+        "asconfig.json",
+        "assembly/index.ts",
+        "test/handler.test.ts",
+        "Caddyfile",
+        "README.md",
+        ".gitignore",
+      ]) {
         expect(existsSync(path.join(dir, f)), f).toBe(true);
       }
       const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
@@ -82,7 +90,11 @@ describe("run", () => {
   test("--json prints exactly one object {status, headers, body}", async () => {
     const r = await gojinn(["run", CONTRACT, "/utf8", "--json"], tmp);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ status: 200, headers: { "Content-Type": ["text/plain; charset=utf-8"] }, body: "héllo wörld ✓ 😀 日本語 🎉" });
+    expect(JSON.parse(r.stdout)).toEqual({
+      status: 200,
+      headers: { "Content-Type": ["text/plain; charset=utf-8"] },
+      body: "héllo wörld ✓ 😀 日本語 🎉",
+    });
   });
 
   test("--json gives a binary body as base64 with body_encoding", async () => {
@@ -95,7 +107,10 @@ describe("run", () => {
   test("-X, -d @file, -H (replacing a default header) and --env reach the guest", async () => {
     const data = path.join(tmp, "body.json");
     writeFileSync(data, '{"a":1}');
-    const r = await gojinn(["run", CONTRACT, "/echo?q=1", "-X", "put", "-d", `@${data}`, "-H", "accept: text/html", "-H", "X-A: 1", "-H", "X-A: 2", "--json"], tmp);
+    const r = await gojinn(
+      ["run", CONTRACT, "/echo?q=1", "-X", "put", "-d", `@${data}`, "-H", "accept: text/html", "-H", "X-A: 1", "-H", "X-A: 2", "--json"],
+      tmp,
+    );
     expect(r.code, r.stderr).toBe(0);
     const echo = JSON.parse(JSON.parse(r.stdout).body);
     expect(echo).toMatchObject({ method: "PUT", uri: "/echo?q=1", body: '{"a":1}' });
@@ -145,11 +160,19 @@ describe("errors are one clear line, non-zero exit, no stack trace", () => {
     ["run: invalid wasm", () => ["run", path.join(tmp, "text.wasm")], /^gojinn: .*text\.wasm: not a valid WebAssembly module/],
     ["check: empty file", () => ["check", path.join(tmp, "empty.wasm")], /^gojinn: .*empty\.wasm: empty file/],
     ["run: invalid JSON data", () => ["run", HELLO, "-d", "{bad"], /^gojinn: invalid JSON data/],
-    ["run: invalid JSON data with an explicit Content-Type", () => ["run", HELLO, "-d", "x", "-H", "Content-Type: application/json"], /^gojinn: invalid JSON data/],
+    [
+      "run: invalid JSON data with an explicit Content-Type",
+      () => ["run", HELLO, "-d", "x", "-H", "Content-Type: application/json"],
+      /^gojinn: invalid JSON data/,
+    ],
     ["run: -d @missing", () => ["run", HELLO, "-d", "@/nonexistent/body"], /^gojinn: -d @\/nonexistent\/body: no such file$/],
     ["run: bad target", () => ["run", HELLO, "users"], /^gojinn: "users": the target must be a path/],
     ["run: bad header", () => ["run", HELLO, "-H", "nocolon"], /^gojinn: -H "nocolon": expected 'Name: value'$/],
-    ["init: unknown template", () => ["init", path.join(tmp, "x"), "--template", "nope"], /^gojinn: unknown template "nope" \(choose one of: hello, json-api, router\)$/],
+    [
+      "init: unknown template",
+      () => ["init", path.join(tmp, "x"), "--template", "nope"],
+      /^gojinn: unknown template "nope" \(choose one of: hello, json-api, router\)$/,
+    ],
     ["build: missing entry", () => ["build", path.join(tmp, "missing.ts")], /^gojinn: .*missing\.ts: no such file/],
   ];
 
@@ -178,7 +201,10 @@ describe("errors are one clear line, non-zero exit, no stack trace", () => {
   test("build: a type error fails with asc's diagnostics, not an empty module", async () => {
     const dir = path.join(tmp, "broken");
     mkdirSync(path.join(dir, "assembly"), { recursive: true });
-    writeFileSync(path.join(dir, "assembly", "index.ts"), 'import { serve, Request, Response } from "gojinn";\nfunction h(req: Request): Response { return 42; }\nserve(h);\n');
+    writeFileSync(
+      path.join(dir, "assembly", "index.ts"),
+      'import { serve, Request, Response } from "gojinn";\nfunction h(req: Request): Response { return 42; }\nserve(h);\n',
+    );
     const r = await gojinn(["build"], dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^gojinn: build failed: 1 compile error\(s\)$/m);
@@ -190,19 +216,15 @@ describe("errors are one clear line, non-zero exit, no stack trace", () => {
 });
 
 describe("a project from gojinn init passes npm install && npx gojinn build && npm test", () => {
-  test(
-    "template hello, installing the SDK from this checkout",
-    async () => {
-      const dir = path.join(tmp, "full-flow");
-      expect((await gojinn(["init", dir, "--template", "hello"], tmp)).code).toBe(0);
-      const install = await runCommand("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], dir);
-      expect(install.code, install.stderr).toBe(0);
-      const build = await runCommand("npx", ["--no-install", "gojinn", "build"], dir);
-      expect(build.code, build.stderr).toBe(0);
-      const test = await runCommand("npm", ["test"], dir);
-      expect(test.code, test.stdout + test.stderr).toBe(0);
-      expect(test.stdout).toMatch(/Tests\s+3 passed/);
-    },
-    300_000,
-  );
+  test("template hello, installing the SDK from this checkout", async () => {
+    const dir = path.join(tmp, "full-flow");
+    expect((await gojinn(["init", dir, "--template", "hello"], tmp)).code).toBe(0);
+    const install = await runCommand("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], dir);
+    expect(install.code, install.stderr).toBe(0);
+    const build = await runCommand("npx", ["--no-install", "gojinn", "build"], dir);
+    expect(build.code, build.stderr).toBe(0);
+    const test = await runCommand("npm", ["test"], dir);
+    expect(test.code, test.stdout + test.stderr).toBe(0);
+    expect(test.stdout).toMatch(/Tests\s+3 passed/);
+  }, 300_000);
 });

@@ -30,7 +30,13 @@ describe("invoke", () => {
 
   test("a failure carries outcome, reason, exit code and the guest's stderr", async () => {
     const res = await invoke(CONTRACT, { uri: "/exit/7" });
-    expect(res).toMatchObject({ status: 502, outcome: "exit_error", exitCode: 7, body: "Bad Gateway", reason: "the guest exited with code 7" });
+    expect(res).toMatchObject({
+      status: 502,
+      outcome: "exit_error",
+      exitCode: 7,
+      body: "Bad Gateway",
+      reason: "the guest exited with code 7",
+    });
     const thrown = await invoke(CONTRACT, { uri: "/throw" });
     expect(thrown.logs[0]?.msg).toMatch(/^handler failed: thrown on purpose at assembly\/index\.ts:\d+:5$/);
   });
@@ -66,7 +72,15 @@ describe("invoke", () => {
 describe("buildRequest", () => {
   test("defaults: GET /, empty body, a traceparent, host, remote address, HTTP/1.1", () => {
     const req = buildRequest();
-    expect(req).toMatchObject({ method: "GET", uri: "/", headers: {}, body: "", host: "localhost", remote_addr: "127.0.0.1:40000", proto: "HTTP/1.1" });
+    expect(req).toMatchObject({
+      method: "GET",
+      uri: "/",
+      headers: {},
+      body: "",
+      host: "localhost",
+      remote_addr: "127.0.0.1:40000",
+      proto: "HTTP/1.1",
+    });
     expect(req.trace_id).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(req.body_encoding).toBeUndefined();
   });
@@ -126,7 +140,14 @@ describe("decodeResponse follows the host's rules (sandbox/response.go)", () => 
 
 describe("parseLogs", () => {
   test("keeps JSON lines with a known level and a msg; skips the rest", () => {
-    const stderr = ['{"level":"info","msg":"a","trace_id":"t","n":1}', "plain text", '{"level":"fatal","msg":"x"}', '{"msg":"no level"}', "{broken", '{"level":"warn","msg":"b"}'].join("\n");
+    const stderr = [
+      '{"level":"info","msg":"a","trace_id":"t","n":1}',
+      "plain text",
+      '{"level":"fatal","msg":"x"}',
+      '{"msg":"no level"}',
+      "{broken",
+      '{"level":"warn","msg":"b"}',
+    ].join("\n");
     expect(parseLogs(stderr)).toEqual([
       { level: "info", msg: "a", trace_id: "t", n: 1 },
       { level: "warn", msg: "b" },

@@ -3,7 +3,9 @@ import { describe, expect, test } from "vitest";
 import { invoke } from "gojinn/testing";
 
 // Built by `npx gojinn build` (npm run build).
-const HANDLER = fileURLToPath(new URL("../build/handler.wasm", import.meta.url));
+const HANDLER = fileURLToPath(
+  new URL("../build/handler.wasm", import.meta.url),
+);
 
 describe("hello", () => {
   test("greets the world by default", async () => {
@@ -19,9 +21,15 @@ describe("hello", () => {
   });
 
   test("answers any method and logs with the trace id", async () => {
-    const res = await invoke(HANDLER, { method: "DELETE", uri: "/x", trace_id: "trace-1" });
+    const res = await invoke(HANDLER, {
+      method: "DELETE",
+      uri: "/x",
+      trace_id: "trace-1",
+    });
     expect(res.status).toBe(200);
     expect(res.headers["X-Trace-Id"]).toEqual(["trace-1"]);
-    expect(res.logs).toEqual([{ level: "info", msg: "greeting world", trace_id: "trace-1" }]);
+    expect(res.logs).toEqual([
+      { level: "info", msg: "greeting world", trace_id: "trace-1" },
+    ]);
   });
 });

@@ -3,9 +3,17 @@ import { describe, expect, test } from "vitest";
 import { invoke } from "gojinn/testing";
 
 // Built by `npx gojinn build` (npm run build).
-const HANDLER = fileURLToPath(new URL("../build/handler.wasm", import.meta.url));
+const HANDLER = fileURLToPath(
+  new URL("../build/handler.wasm", import.meta.url),
+);
 
-const post = (body: string) => invoke(HANDLER, { method: "POST", uri: "/", headers: { "Content-Type": "application/json" }, body });
+const post = (body: string) =>
+  invoke(HANDLER, {
+    method: "POST",
+    uri: "/",
+    headers: { "Content-Type": "application/json" },
+    body,
+  });
 
 describe("json-api", () => {
   test("creates a user: 201 with its JSON and Location", async () => {
@@ -21,7 +29,11 @@ describe("json-api", () => {
     ["not JSON", "{name: Ana}", "the body must be a JSON object"],
     ["not an object", "[1,2]", "the body must be a JSON object"],
     ["no name", '{"email":"ana@example.com"}', "name is required"],
-    ["bad email", '{"name":"Ana","email":"ana"}', "email must be an email address"],
+    [
+      "bad email",
+      '{"name":"Ana","email":"ana"}',
+      "email must be an email address",
+    ],
   ])("rejects %s with 400", async (_, body, error) => {
     const res = await post(body);
     expect(res.status).toBe(400);

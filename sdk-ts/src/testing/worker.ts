@@ -58,7 +58,11 @@ function run(job: GuestJob): GuestExit {
     environ_sizes_get(countPtr: number, sizePtr: number): number {
       const view = new DataView(memory!.buffer);
       view.setUint32(countPtr, environ.length, true);
-      view.setUint32(sizePtr, environ.reduce((n, e) => n + e.length, 0), true);
+      view.setUint32(
+        sizePtr,
+        environ.reduce((n, e) => n + e.length, 0),
+        true,
+      );
       return 0;
     },
     environ_get(pointers: number, buffer: number): number {

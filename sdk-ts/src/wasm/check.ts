@@ -31,7 +31,12 @@ export function checkModule(info: ModuleInfo): CheckPoint[] {
     {
       name: "_start",
       ok: start?.kind === "function",
-      detail: start === undefined ? "not exported (build a command module: asc --exportStart _start)" : start.kind === "function" ? "exported" : `exported as a ${start.kind}, not a function`,
+      detail:
+        start === undefined
+          ? "not exported (build a command module: asc --exportStart _start)"
+          : start.kind === "function"
+            ? "exported"
+            : `exported as a ${start.kind}, not a function`,
     },
     {
       name: "memory",

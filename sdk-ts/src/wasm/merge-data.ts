@@ -140,7 +140,13 @@ export function mergeDataSegments(bytes: Uint8Array): { bytes: Uint8Array; befor
   const segments = data ? activeSegments(bytes, data) : null;
   const unchanged = { bytes, before: segments?.length ?? 0, after: segments?.length ?? 0 };
   if (!data || !segments || segments.length < 2) return unchanged;
-  if (mayUseBulkData(bytes, all.find((s) => s.id === SECTION_CODE))) return unchanged;
+  if (
+    mayUseBulkData(
+      bytes,
+      all.find((s) => s.id === SECTION_CODE),
+    )
+  )
+    return unchanged;
 
   const start = Math.min(...segments.map((s) => s.offset));
   const end = Math.max(...segments.map((s) => s.offset + s.data.length));

@@ -52,7 +52,10 @@ export async function initProject(dir: string, options: InitOptions): Promise<st
     const p = path.join(target, file);
     const text = await readFile(p, "utf8").catch(() => null);
     if (text === null) continue;
-    await writeFile(p, text.replace(/__NAME__|__SDK_SPEC__/g, (m) => values[m] ?? m));
+    await writeFile(
+      p,
+      text.replace(/__NAME__|__SDK_SPEC__/g, (m) => values[m] ?? m),
+    );
   }
   return (await readdir(target, { recursive: true })).map(String).sort();
 }

@@ -59,9 +59,11 @@ export function registerRun(program: Command): void {
     .option("--json", "print the response as one JSON object {status, headers, body}")
     .option("--timeout <ms>", "stop the guest after this many milliseconds", "60000")
     .action(async (wasm: string, target: string, opts: RunOptions) => {
-      if (!target.startsWith("/")) throw new UserError(`${JSON.stringify(target)}: the target must be a path starting with / (e.g. /users?id=7)`);
+      if (!target.startsWith("/"))
+        throw new UserError(`${JSON.stringify(target)}: the target must be a path starting with / (e.g. /users?id=7)`);
       const timeoutMs = Number(opts.timeout);
-      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UserError(`--timeout ${opts.timeout}: expected a positive number of milliseconds`);
+      if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+        throw new UserError(`--timeout ${opts.timeout}: expected a positive number of milliseconds`);
       const body = opts.data !== undefined ? await readData(opts.data) : new Uint8Array();
       const headers: Record<string, string[]> = { "User-Agent": [`gojinn-cli/${SDK_VERSION}`], Accept: ["*/*"] };
       if (opts.data !== undefined) {
