@@ -78,8 +78,13 @@ test-ts: sdk
 bench: build examples
 	QUICK=$(QUICK) bash bench/run.sh
 
+GOFUMPT_VERSION ?= v0.12.0
+
+## lint: go vet, gofumpt (must list no file), and the TypeScript checks.
 lint:
 	$(GO) vet ./...
+	@out=$$($(GO) run mvdan.cc/gofumpt@$(GOFUMPT_VERSION) -l $$(git ls-files '*.go')); \
+		if [ -n "$$out" ]; then echo "gofumpt would change:"; echo "$$out"; exit 1; fi
 	cd sdk-ts && npm run lint
 
 clean:
