@@ -26,11 +26,11 @@ QUICK=${QUICK:-}
 if [[ -n $QUICK && $QUICK != 0 ]]; then
   QUICK=1
   : "${LEVELS:=1 64}" "${ROUNDS:=1}" "${DURATION:=3}" "${SOAK_REQUESTS:=50000}" "${PROFILE:=0}"
-  WARMUP=1 SOAK_CHUNK=3 PACE_DURATION=2 PACE_PERCENTS="25 75" SCALE_SETTLE=1 GOBENCH_TIME=200ms
+  WARMUP=1 SOAK_CHUNK=3 PACE_DURATION=2 PACE_PERCENTS="25 75" WARM_STARTS=1 SCALE_SETTLE=1 GOBENCH_TIME=200ms
 else
   QUICK=0
   : "${LEVELS:=1 16 64 256}" "${ROUNDS:=3}" "${DURATION:=5}" "${SOAK_REQUESTS:=1000000}" "${PROFILE:=1}"
-  WARMUP=3 SOAK_CHUNK=10 PACE_DURATION=5 PACE_PERCENTS="10 25 50 75" SCALE_SETTLE=2 GOBENCH_TIME=1s
+  WARMUP=3 SOAK_CHUNK=10 PACE_DURATION=5 PACE_PERCENTS="10 25 50 75" WARM_STARTS=5 SCALE_SETTLE=2 GOBENCH_TIME=1s
 fi
 : "${TARGETS:=respond wat as go proxy}"
 : "${CADDY:=bin/caddy}" "${BENCH_CADDYFILE:=bench/Caddyfile}"
@@ -284,8 +284,8 @@ stop_caddy
 # ------------------------------------------------- cold start (config load)
 # A Caddy with only its admin API; POST /load of a config with one handler,
 # then GET until the first 200. First process: empty compilation cache (the
-# first load is cold, the next ones are reloads). Second process: the cache
-# the first one filled (warm).
+# first load is cold, the next ones are reloads). Then WARM_STARTS fresh
+# processes with the cache the first one filled (warm).
 if ! skipped coldstart; then
   mkdir -p "$OUT/coldstart"
   printf '{"admin":{"listen":"localhost:%s"}}\n' "$BENCH_ADMIN_PORT" >"$OUT/coldstart/admin-only.json"
@@ -308,13 +308,13 @@ EOF
     "$CADDY" adapt --config "$OUT/coldstart/$t.Caddyfile" --adapter caddyfile >"$OUT/coldstart/$t.json" 2>>"$OUT/caddy.log"
     data=$PWD/$OUT/coldstart/data-$t
     rm -rf "$data"
-    for cache in cold warm; do
+    for cache in cold $(printf 'warm %.0s' $(seq "$WARM_STARTS")); do
       XDG_DATA_HOME=$data start_caddy "$OUT/coldstart/admin-only.json" json
-      n=1
-      [[ $cache == cold ]] && n=5
+      n=1 what="$cache cache"
+      [[ $cache == cold ]] && n=5 what="cold cache, then 4 reloads"
       r=$("$BIN/probe" load -admin "$ADMIN" -config "$OUT/coldstart/$t.json" -url "$BASE/$t" -n $n)
       echo "{\"target\":\"$t\",\"cache\":\"$cache\",\"loads\":$r}" >>"$RAW/coldstart.jsonl"
-      log "config load -> first 200 on /$t ($cache cache, then reloads): $r"
+      log "config load -> first 200 on /$t ($what): $r"
       stop_caddy
     done
   done

@@ -22,9 +22,10 @@ func markdown(res *Results, svgLink string) string {
 	}
 	p("%s, %s, commit `%s`%s.\n\n", kind, env["date"], env["git_commit"], dirty)
 	p("| machine | |\n|---|---|\n")
-	for _, k := range []string{"cpu", "cores", "memory_gib", "os", "kernel", "go", "caddy", "wazero", "wrk", "wat2wasm", "node"} {
+	for _, k := range []string{"cpu", "cores", "memory_gib", "os", "kernel", "go", "caddy", "wazero", "wrk", "wat2wasm", "node", "loadavg_start", "loadavg_end"} {
 		p("| %s | %s |\n", k, env[k])
 	}
+	p("\nloadavg is the machine's 1/5/15-minute load average when the run started and ended: above about 0.5, other work competed with Caddy and wrk and the figures are noisier.\n")
 	p("\nwrk and Caddy share the machine's %s cores; everything runs on loopback. Each wrk run lasts %s s; "+
 		"at every concurrency level the targets run interleaved (%s), %s round(s), and each figure is the median over the rounds.\n\n",
 		env["cores"], env["duration_s"], strings.ReplaceAll(env["targets"], " ", ", "), env["rounds"])
@@ -78,21 +79,10 @@ func markdown(res *Results, svgLink string) string {
 	if len(res.ColdStart) > 0 {
 		p("\n### Cold start: config load to the first answer\n\n")
 		p("A Caddy with only its admin API gets `POST /load` of a config with one handler; `probe load` then requests it (new connection each time) until the first 200. " +
-			"*cold*: a fresh process with an empty compilation cache; *reload*: the same config loaded again into that process (median of 4); *warm*: a fresh process with the cache the cold one filled.\n\n")
-		p("| handler | case | POST /load ms | first request ms | load → first 200 ms |\n|---|---|---:|---:|---:|\n")
-		for _, c := range res.ColdStart {
-			if len(c.Loads) == 0 {
-				continue
-			}
-			first := c.Loads[0]
-			p("| /%s | %s | %.2f | %.2f | %.2f |\n", c.Target, c.Cache, first.LoadMS, first.FirstRequestMS, first.TotalMS)
-			if len(c.Loads) > 1 {
-				var l, f, t []float64
-				for _, x := range c.Loads[1:] {
-					l, f, t = append(l, x.LoadMS), append(f, x.FirstRequestMS), append(t, x.TotalMS)
-				}
-				p("| /%s | reload | %.2f | %.2f | %.2f |\n", c.Target, median(l), median(f), median(t))
-			}
+			"*cold*: a fresh process with an empty compilation cache; *reload*: the same config loaded again into that process; *warm*: fresh processes with the cache the cold one filled. Medians over the samples.\n\n")
+		p("| handler | case | samples | POST /load ms | first request ms | load → first 200 ms |\n|---|---|---:|---:|---:|---:|\n")
+		for _, c := range coldStartCases(res.ColdStart) {
+			p("| /%s | %s | %d | %.2f | %.2f | %.2f |\n", c.target, c.name, c.samples, c.median.LoadMS, c.median.FirstRequestMS, c.median.TotalMS)
 		}
 	}
 

@@ -120,14 +120,64 @@ type Paced struct {
 	} `json:"result"`
 }
 
+// ColdStart is one Caddy process of the cold-start test: its loads of the
+// same config (the first into an empty process; any further ones are
+// reloads). Cache "cold": the compilation cache was empty; "warm": another
+// process had filled it.
 type ColdStart struct {
 	Target string `json:"target"`
 	Cache  string `json:"cache"`
-	Loads  []struct {
-		LoadMS         float64 `json:"load_ms"`
-		FirstRequestMS float64 `json:"first_request_ms"`
-		TotalMS        float64 `json:"total_ms"`
-	} `json:"loads"`
+	Loads  []Load `json:"loads"`
+}
+
+type Load struct {
+	LoadMS         float64 `json:"load_ms"`
+	FirstRequestMS float64 `json:"first_request_ms"`
+	TotalMS        float64 `json:"total_ms"`
+}
+
+// coldStartCase is one row of the cold-start table: the median over samples.
+type coldStartCase struct {
+	target, name string
+	samples      int
+	median       Load
+}
+
+// coldStartCases summarises the cold-start processes per target: "cold"
+// (first load, empty cache), "reload" (the further loads into that
+// process), "warm" (first load of each fresh process with a warm cache).
+func coldStartCases(cs []ColdStart) []coldStartCase {
+	var out []coldStartCase
+	var targets []string
+	loads := map[string]map[string][]Load{}
+	for _, c := range cs {
+		if len(c.Loads) == 0 {
+			continue
+		}
+		if loads[c.Target] == nil {
+			loads[c.Target] = map[string][]Load{}
+			targets = append(targets, c.Target)
+		}
+		loads[c.Target][c.Cache] = append(loads[c.Target][c.Cache], c.Loads[0])
+		if c.Cache == "cold" {
+			loads[c.Target]["reload"] = append(loads[c.Target]["reload"], c.Loads[1:]...)
+		}
+	}
+	for _, t := range targets {
+		for _, name := range []string{"cold", "reload", "warm"} {
+			ls := loads[t][name]
+			if len(ls) == 0 {
+				continue
+			}
+			var l, f, tot []float64
+			for _, x := range ls {
+				l, f, tot = append(l, x.LoadMS), append(f, x.FirstRequestMS), append(tot, x.TotalMS)
+			}
+			out = append(out, coldStartCase{target: t, name: name, samples: len(ls),
+				median: Load{LoadMS: median(l), FirstRequestMS: median(f), TotalMS: median(tot)}})
+		}
+	}
+	return out
 }
 
 type Scale struct {

@@ -43,22 +43,29 @@ func judge(res *Results) []Target {
 	out = append(out, p99)
 
 	first := Target{Name: "first request after config load (AS)", Goal: "<= 5 ms", Measured: "not measured"}
-	var cold, warm *ColdStart
-	for i := range res.ColdStart {
-		if c := &res.ColdStart[i]; c.Target == "as" && len(c.Loads) > 0 {
-			if c.Cache == "cold" {
-				cold = c
-			} else {
-				warm = c
-			}
+	var cold, warm, reload *coldStartCase
+	for _, c := range coldStartCases(res.ColdStart) {
+		if c.target != "as" {
+			continue
+		}
+		switch c.name {
+		case "cold":
+			cold = &c
+		case "warm":
+			warm = &c
+		case "reload":
+			reload = &c
 		}
 	}
 	if warm != nil {
-		w := warm.Loads[0]
-		first.Measured = fmt.Sprintf("%.1f ms from POST /load to the first 200 with a warm compilation cache (load %.1f ms + first request %.1f ms)",
-			w.TotalMS, w.LoadMS, w.FirstRequestMS)
+		w := warm.median
+		first.Measured = fmt.Sprintf("%.1f ms from POST /load to the first 200 in a fresh process with a warm compilation cache (median of %d: load %.1f ms + first request %.1f ms)",
+			w.TotalMS, warm.samples, w.LoadMS, w.FirstRequestMS)
+		if reload != nil {
+			first.Measured += fmt.Sprintf("; %.1f ms on a reload", reload.median.TotalMS)
+		}
 		if cold != nil {
-			first.Measured += fmt.Sprintf("; %.1f ms with an empty cache", cold.Loads[0].TotalMS)
+			first.Measured += fmt.Sprintf("; %.1f ms with an empty cache", cold.median.TotalMS)
 		}
 		first.Value = &w.TotalMS
 		first.Met = boolp(w.TotalMS <= 5)
