@@ -45,7 +45,7 @@ func Compile(ctx context.Context, name string, wasm []byte, opts Options) (*Modu
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("%s: instantiating WASI: %w", name, err)
 	}
-	compiled, err := rt.CompileModule(ctx, wasm)
+	compiled, err := rt.CompileModule(ctx, mergeDataSegments(wasm))
 	if err != nil {
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("%s: not a valid WebAssembly module: %w", name, err)

@@ -1,0 +1,38 @@
+package sandbox_test
+
+// TEMPORARY probe (never commit): PROBE="a=/x.wasm,b=/y.wasm" go test -bench Probe
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/gojinn/gojinn/sandbox"
+)
+
+func BenchmarkProbe(b *testing.B) {
+	for _, kv := range strings.Split(os.Getenv("PROBE"), ",") {
+		if kv == "" {
+			continue
+		}
+		name, path, _ := strings.Cut(kv, "=")
+		b.Run(name, func(b *testing.B) {
+			r := sandbox.NewRunner(compile(b, path, sandbox.Options{}), sandbox.RunnerConfig{})
+			defer r.Close()
+			ctx := context.Background()
+			if res := r.Run(ctx, benchRequest, nil); res.Err != nil {
+				b.Fatal(res.Err)
+			} else if os.Getenv("PROBE_SHOW") != "" {
+				b.Logf("%s: %d %q %v", name, res.Response.Status, res.Response.Body, res.Response.Headers)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if res := r.Run(ctx, benchRequest, nil); res.Err != nil {
+					b.Fatal(res.Err)
+				}
+			}
+		})
+	}
+}
