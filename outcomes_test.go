@@ -143,9 +143,9 @@ http://127.0.0.1:9080 {
 			t.Fatal("the request was answered")
 		}
 		e := waitForLog(t, logFile, "http.handlers.gojinn", func(e map[string]any) bool {
-			return e["msg"] == "guest failed" && e["trace_id"] == "rid-gone"
+			return e["msg"] == "request canceled" && e["trace_id"] == "rid-gone"
 		})
-		if e["outcome"] != "canceled" {
+		if e["outcome"] != "canceled" || e["level"] != "info" {
 			t.Errorf("outcome = %v, want canceled", e["outcome"])
 		}
 	})

@@ -114,11 +114,14 @@ func (g *Gojinn) failed(w http.ResponseWriter, r *http.Request, inv *invocation,
 			fields = append(fields, zap.String("stderr_tail", tail))
 		}
 	}
+	if outcome == sandbox.OutcomeCanceled {
+		// The client went away: not the guest's failure, so not an error
+		// entry (a busy site would be flooded); nothing is written.
+		g.logger.Info("request canceled", fields...)
+		return caddyhttp.Error(status, err)
+	}
 	g.logger.Error("guest failed", fields...)
 
-	if outcome == sandbox.OutcomeCanceled {
-		return caddyhttp.Error(status, err) // the client is gone: nothing to write
-	}
 	h := w.Header()
 	if outcome == sandbox.OutcomeOverload {
 		h.Set("Retry-After", "1")

@@ -10,13 +10,27 @@ import (
 // has no gojinn.invoke span: its W3C traceparent, else its X-Request-ID,
 // else a fresh traceparent.
 func traceIDOf(h http.Header) string {
-	if tp := h.Get("Traceparent"); tp != "" {
+	if tp := h.Get("Traceparent"); plausibleID(tp) {
 		return tp
 	}
-	if id := h.Get("X-Request-Id"); id != "" {
+	if id := h.Get("X-Request-Id"); plausibleID(id) {
 		return id
 	}
 	return newTraceparent()
+}
+
+// plausibleID keeps a client's ID out of logs and guests unless it is short
+// printable ASCII (a traceparent is 55 bytes; request IDs are UUID-sized).
+func plausibleID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < 0x21 || id[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // newTraceparent makes a W3C traceparent with random IDs (not sampled).

@@ -129,7 +129,9 @@ func (r *Runner) Run(ctx context.Context, req *Request, stderr io.Writer) Result
 	} else {
 		r.runFresh(ctx, in, stderr, &res)
 	}
-	r.obs.ObserveMemory(res.MemoryBytes)
+	if res.MemoryBytes > 0 { // 0: no instance ran
+		r.obs.ObserveMemory(res.MemoryBytes)
+	}
 	res.Outcome = OutcomeOf(res.Err)
 	return res
 }
@@ -137,6 +139,7 @@ func (r *Runner) Run(ctx context.Context, req *Request, stderr io.Writer) Result
 func (r *Runner) acquire(ctx context.Context, res *Result) error {
 	select {
 	case r.slots <- struct{}{}:
+		r.obs.ObserveQueueWait(0) // so the wait's quantiles cover every request
 		return nil
 	default:
 	}
