@@ -1,5 +1,5 @@
-import { formatLogLine } from "./log";
-import { STDERR, STDOUT, writeString } from "./stdio";
+import { writeLogLine } from "./log";
+import { STDOUT, writeString } from "./stdio";
 import { proc_exit } from "./wasi";
 
 // What an exception in a handler becomes. AssemblyScript has no try/catch: a
@@ -7,12 +7,14 @@ import { proc_exit } from "./wasi";
 // `gojinn build` aliases `abort` to `handlerAborted` below, so instead of a
 // trap the client gets a clean 500 and Caddy's log gets the reason.
 
+// Whether the response has been written (a byte of static memory, not a
+// global: every global costs the host allocations at each instantiation).
 // @ts-ignore: decorator
-@lazy let answered = false;
+@lazy const answeredCell = memory.data(4);
 
 /** Records that the response has been written, so an abort after it adds none. */
 export function markAnswered(): void {
-  answered = true;
+  store<u8>(answeredCell, 1);
 }
 
 /** The body of the 500 answer to a failed handler. */
@@ -34,9 +36,9 @@ export function handlerAborted(
     // gojinn build compiles the entry under an alias (src/build/compile.ts).
     text += " at " + fileName.replace(".gojinn-entry.ts", ".ts") + ":" + lineNumber.toString() + ":" + columnNumber.toString();
   }
-  writeString(STDERR, formatLogLine("error", text));
-  if (!answered) {
-    answered = true;
+  writeLogLine("error", text);
+  if (load<u8>(answeredCell) == 0) {
+    markAnswered();
     writeString(STDOUT, INTERNAL_ERROR_RESPONSE);
   }
   proc_exit(0);

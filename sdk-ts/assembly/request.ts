@@ -1,7 +1,7 @@
 import { JSON } from "json-as";
 import { decodeBase64 } from "./base64";
-import { findHeaderKey } from "./headers";
 import { parseQuery, percentDecode, QueryPair, rawPathOf, rawQueryOf } from "./uri";
+import { decodeUtf8, encodeUtf8 } from "./utf8";
 import { WireRequest } from "./wire";
 
 /**
@@ -15,12 +15,22 @@ export class Request {
   private queryPairs: QueryPair[] | null = null;
   private bodyBytes: Uint8Array | null = null;
   private bodyText: string | null = null;
-  /** Path parameters filled in by the router (`:id` → value). */
-  params: Map<string, string> = new Map<string, string>();
+  private paramMap: Map<string, string> | null = null;
 
   /** Wraps a decoded wire request. */
   constructor(wire: WireRequest) {
     this.wire = wire;
+  }
+
+  /** Path parameters filled in by the router (`:id` → value). */
+  get params(): Map<string, string> {
+    let params = this.paramMap;
+    if (params === null) this.paramMap = params = new Map<string, string>();
+    return params;
+  }
+
+  set params(params: Map<string, string>) {
+    this.paramMap = params;
   }
 
   /** The HTTP method, upper case (`GET`, `POST`, ...). */
@@ -99,22 +109,20 @@ export class Request {
 
   /** The first value of header `name` (any case); null when absent. */
   header(name: string): string | null {
-    const key = findHeaderKey(this.wire.headers, name);
-    if (key === null) return null;
-    const values = this.wire.headers.get(key);
-    return values.length > 0 ? values[0] : null;
+    const values = this.wire.headerValues(name);
+    return values !== null && values.length > 0 ? values[0] : null;
   }
 
   /** Every value of header `name` (any case), in order; empty when absent. */
   headerAll(name: string): string[] {
-    const key = findHeaderKey(this.wire.headers, name);
-    if (key === null) return new Array<string>();
-    return this.wire.headers.get(key).slice(0);
+    const values = this.wire.headerValues(name);
+    return values !== null ? values.slice(0) : new Array<string>();
   }
 
   /** A path parameter captured by the router (`/users/:id`); null when absent. */
   param(name: string): string | null {
-    return this.params.has(name) ? this.params.get(name) : null;
+    const params = this.paramMap;
+    return params !== null && params.has(name) ? params.get(name) : null;
   }
 
   /** The body as bytes (base64 bodies decoded). Can be called any number of times. */
@@ -124,7 +132,7 @@ export class Request {
         const decoded = decodeBase64(this.wire.body);
         this.bodyBytes = decoded !== null ? decoded : new Uint8Array(0);
       } else {
-        this.bodyBytes = Uint8Array.wrap(String.UTF8.encode(this.wire.body));
+        this.bodyBytes = encodeUtf8(this.wire.body);
       }
     }
     return this.bodyBytes!;
@@ -135,7 +143,7 @@ export class Request {
     if (this.bodyText === null) {
       if (this.wire.body_encoding == "base64") {
         const bytes = this.bytes();
-        this.bodyText = String.UTF8.decodeUnsafe(bytes.dataStart, <usize>bytes.length);
+        this.bodyText = decodeUtf8(bytes.dataStart, <usize>bytes.length);
       } else {
         this.bodyText = this.wire.body;
       }

@@ -1,6 +1,8 @@
 import { JSON } from "json-as";
 import { canonicalHeaderName, findHeaderKey } from "./headers";
-import { encodeResponseJson } from "./jsonwriter";
+import { responseSizeHint, writeResponseJson } from "./jsonwriter";
+import { equalsIgnoreAsciiCase } from "./strings";
+import { decodeUtf8, Utf8Writer } from "./utf8";
 
 /** `Content-Type` of `Response.text`. */
 export const TEXT_PLAIN = "text/plain; charset=utf-8";
@@ -17,14 +19,34 @@ export const OCTET_STREAM = "application/octet-stream";
 export class Response {
   /** The HTTP status code (100..599). */
   status: i32;
-  /** Header name (canonical form) → values. Prefer `setHeader`/`appendHeader`. */
-  headers: Map<string, string[]> = new Map<string, string[]>();
   private textBody: string = "";
   private binaryBody: Uint8Array | null = null;
+  // The headers as two parallel lists (canonical name, values): a response
+  // has a few, and a Map would hash every name at every call. The Map is
+  // built only when `headers` is read, and from then on it holds them.
+  private names: string[] = [];
+  private values: Array<string[]> = [];
+  private map: Map<string, string[]> | null = null;
 
   /** An empty response with `status`. */
   constructor(status: i32 = 200) {
     this.status = status;
+  }
+
+  /** Header name (canonical form) → values. Prefer `setHeader`/`appendHeader`. */
+  get headers(): Map<string, string[]> {
+    let map = this.map;
+    if (map === null) {
+      map = new Map<string, string[]>();
+      const names = this.names;
+      for (let i = 0, n = names.length; i < n; i++) map.set(names[i], this.values[i]);
+      this.map = map;
+    }
+    return map;
+  }
+
+  set headers(map: Map<string, string[]>) {
+    this.map = map;
   }
 
   /** A UTF-8 text response, `Content-Type: text/plain; charset=utf-8`. */
@@ -63,49 +85,113 @@ export class Response {
     return r;
   }
 
+  // The index of header `name` (any case) in the lists; -1 when absent.
+  private indexOf(name: string): i32 {
+    const names = this.names;
+    let i = names.length - 1;
+    if (i < 0) return -1;
+    do {
+      if (equalsIgnoreAsciiCase(names[i], name)) return i;
+    } while (--i >= 0);
+    return -1;
+  }
+
   /** Sets header `name` to the single `value`, replacing any value it had. */
   setHeader(name: string, value: string): Response {
-    const existing = findHeaderKey(this.headers, name);
-    if (existing !== null) this.headers.delete(existing);
-    this.headers.set(canonicalHeaderName(name), [value]);
+    const map = this.map;
+    if (map !== null) {
+      const existing = findHeaderKey(map, name);
+      if (existing !== null) map.delete(existing);
+      map.set(canonicalHeaderName(name), [value]);
+      return this;
+    }
+    const i = this.indexOf(name);
+    if (i >= 0) {
+      this.names.splice(i, 1);
+      this.values.splice(i, 1);
+    }
+    this.names.push(canonicalHeaderName(name));
+    this.values.push([value]);
     return this;
   }
 
   /** Adds `value` to header `name`, after any values it already has. */
   appendHeader(name: string, value: string): Response {
-    const existing = findHeaderKey(this.headers, name);
-    if (existing === null) {
-      this.headers.set(canonicalHeaderName(name), [value]);
+    const map = this.map;
+    if (map !== null) {
+      const existing = findHeaderKey(map, name);
+      if (existing === null) map.set(canonicalHeaderName(name), [value]);
+      else map.get(existing).push(value);
+      return this;
+    }
+    const i = this.indexOf(name);
+    if (i >= 0) {
+      this.values[i].push(value);
     } else {
-      this.headers.get(existing).push(value);
+      this.names.push(canonicalHeaderName(name));
+      this.values.push([value]);
     }
     return this;
   }
 
   /** Removes header `name` (any case). */
   deleteHeader(name: string): Response {
-    const existing = findHeaderKey(this.headers, name);
-    if (existing !== null) this.headers.delete(existing);
+    const map = this.map;
+    if (map !== null) {
+      const existing = findHeaderKey(map, name);
+      if (existing !== null) map.delete(existing);
+      return this;
+    }
+    const i = this.indexOf(name);
+    if (i >= 0) {
+      this.names.splice(i, 1);
+      this.values.splice(i, 1);
+    }
     return this;
   }
 
   /** The first value of header `name` (any case); null when absent. */
   header(name: string): string | null {
-    const existing = findHeaderKey(this.headers, name);
-    if (existing === null) return null;
-    const values = this.headers.get(existing);
+    let values: string[];
+    const map = this.map;
+    if (map !== null) {
+      const existing = findHeaderKey(map, name);
+      if (existing === null) return null;
+      values = map.get(existing);
+    } else {
+      const i = this.indexOf(name);
+      if (i < 0) return null;
+      values = this.values[i];
+    }
     return values.length > 0 ? values[0] : null;
   }
 
   /** The body as text (a binary body is decoded as UTF-8). */
   text(): string {
     const binary = this.binaryBody;
-    if (binary !== null) return String.UTF8.decodeUnsafe(binary.dataStart, <usize>binary.length);
+    if (binary !== null) return decodeUtf8(binary.dataStart, <usize>binary.length);
     return this.textBody;
+  }
+
+  /** Writes this response as the contract's JSON object (docs/contract.md) to `w`. */
+  writeTo(w: Utf8Writer): void {
+    const map = this.map;
+    if (map !== null) writeResponseJson(w, this.status, map.keys(), map.values(), this.textBody, this.binaryBody);
+    else writeResponseJson(w, this.status, this.names, this.values, this.textBody, this.binaryBody);
+  }
+
+  /** A buffer of about the right size for writeTo. */
+  newWriter(): Utf8Writer {
+    const map = this.map;
+    return new Utf8Writer(responseSizeHint(map !== null ? map.size : this.names.length, this.textBody, this.binaryBody));
   }
 
   /** This response as the UTF-8 JSON object `serve` writes to stdout (docs/contract.md). */
   encode(): Uint8Array {
-    return encodeResponseJson(this.status, this.headers, this.textBody, this.binaryBody);
+    const w = this.newWriter();
+    this.writeTo(w);
+    const out = new Uint8Array(<i32>w.length);
+    memory.copy(out.dataStart, w.start, w.length);
+    return out;
   }
 }

@@ -2,7 +2,7 @@ import { markAnswered } from "./failure";
 import { setLogTraceId } from "./log";
 import { Request } from "./request";
 import { Response } from "./response";
-import { readAllText, STDIN, STDOUT, writeAll } from "./stdio";
+import { readLength, readToHeap, STDIN, STDOUT, writeAll } from "./stdio";
 import { decodeRequest } from "./wire";
 
 /** A request handler: a plain function from request to response. */
@@ -10,16 +10,18 @@ export type Handler = (req: Request) => Response;
 
 /** Reads and decodes the request the host wrote to stdin. */
 export function readRequest(): Request {
-  const wire = decodeRequest(readAllText(STDIN));
+  const json = readToHeap(STDIN);
+  const wire = decodeRequest(json, readLength());
   setLogTraceId(wire.trace_id);
   return new Request(wire);
 }
 
 /** Writes `response` to stdout as the one JSON object the host reads. */
 export function writeResponse(response: Response): void {
-  const encoded = response.encode();
+  const w = response.newWriter();
+  response.writeTo(w);
   markAnswered();
-  writeAll(STDOUT, encoded.dataStart, <usize>encoded.length);
+  writeAll(STDOUT, w.start, w.length);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { encodeUtf8 } from "./utf8";
 import { fd_read, fd_write } from "./wasi";
 
 /** The standard input file descriptor. */
@@ -11,51 +12,63 @@ export const STDERR: u32 = 2;
 // @ts-ignore: decorator
 @lazy const scratch = memory.data(4 * sizeof<usize>());
 
+// The length of the last readToHeap. Static memory rather than a global:
+// every global of a module costs the host allocations at each instantiation.
+// @ts-ignore: decorator
+@lazy const lastLength = memory.data(sizeof<usize>());
+
+/**
+ * The bytes readToHeap keeps after the data: 32, the first of them 0, so
+ * that SIMD code can read whole blocks past the end (see jsonread.ts).
+ */
+// @ts-ignore: decorator
+@inline export const READ_SLACK: usize = 32;
+
 /**
  * Reads `fd` to its end (one fd_read is not enough: a pipe hands data over in
- * chunks) and returns the bytes. Stops at the first error. The buffer grows
- * with heap.realloc, which the stub runtime does in place for the newest
- * block, so a large body is not copied at every doubling.
+ * chunks) into a heap block and returns its address; readLength() is the
+ * number of bytes. Stops at the first error. The block grows with
+ * heap.realloc, which the stub runtime does in place for the newest block, so
+ * a large body is not copied at every doubling. READ_SLACK zero bytes follow
+ * the data.
  */
-export function readAll(fd: u32): Uint8Array {
-  const length = readToHeap(fd);
-  const out = new Uint8Array(<i32>length);
-  memory.copy(out.dataStart, lastRead, length);
-  heap.free(lastRead);
-  return out;
-}
-
-/** Reads `fd` to its end and decodes it as UTF-8, without an intermediate copy. */
-export function readAllText(fd: u32): string {
-  const length = readToHeap(fd);
-  const text = String.UTF8.decodeUnsafe(lastRead, length);
-  heap.free(lastRead);
-  return text;
-}
-
-// @ts-ignore: decorator
-@lazy let lastRead: usize = 0;
-
-function readToHeap(fd: u32): usize {
+export function readToHeap(fd: u32): usize {
   // Requests are usually small (a first 64 KiB block made hello-as grow its
   // memory on every request); the buffer doubles in place for larger ones.
   let capacity: usize = 4 * 1024;
   let buffer = heap.alloc(capacity);
   let length: usize = 0;
   while (true) {
-    if (length == capacity) {
+    if (length + READ_SLACK >= capacity) {
       capacity <<= 1;
       buffer = heap.realloc(buffer, capacity);
     }
     store<usize>(scratch, buffer + length);
-    store<usize>(scratch, capacity - length, sizeof<usize>());
+    store<usize>(scratch, capacity - READ_SLACK - length, sizeof<usize>());
     const err = fd_read(fd, scratch, 1, scratch + 2 * sizeof<usize>());
     const n = load<usize>(scratch, 2 * sizeof<usize>());
     if (err != 0 || n == 0) break;
     length += n;
   }
-  lastRead = buffer;
-  return length;
+  v128.store(buffer + length, v128.splat<i64>(0));
+  v128.store(buffer + length, v128.splat<i64>(0), 16);
+  store<usize>(lastLength, length);
+  return buffer;
+}
+
+/** The number of bytes the last readToHeap read. */
+export function readLength(): usize {
+  return load<usize>(lastLength);
+}
+
+/** Reads `fd` to its end and returns the bytes. */
+export function readAll(fd: u32): Uint8Array {
+  const buffer = readToHeap(fd);
+  const length = readLength();
+  const out = new Uint8Array(<i32>length);
+  memory.copy(out.dataStart, buffer, length);
+  heap.free(buffer);
+  return out;
 }
 
 /** Writes `length` bytes at `ptr` to `fd`, looping over partial writes. */
@@ -73,6 +86,6 @@ export function writeAll(fd: u32, ptr: usize, length: usize): void {
 
 /** Writes a string to `fd` as UTF-8. */
 export function writeString(fd: u32, text: string): void {
-  const bytes = String.UTF8.encode(text);
-  writeAll(fd, changetype<usize>(bytes), <usize>bytes.byteLength);
+  const bytes = encodeUtf8(text);
+  writeAll(fd, bytes.dataStart, <usize>bytes.length);
 }

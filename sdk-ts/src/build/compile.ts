@@ -73,6 +73,10 @@ export function ascArguments(debug: boolean): string[] {
     VIRTUAL_PACKAGES,
     "--use",
     `abort=${ABORT_HANDLER}`,
+    // The SDK reads and writes JSON 16 bytes per step with wasm SIMD
+    // (assembly/jsonread.ts, utf8.ts); wazero and Node support it.
+    "--enable",
+    "simd",
   ];
   for (const use of shim.options.use) {
     if (!use.startsWith("abort=")) args.push("--use", use);
