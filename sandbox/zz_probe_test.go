@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gojinn/gojinn/sandbox"
@@ -28,11 +29,18 @@ func BenchmarkProbe(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			var ru0, ru1 syscall.Rusage
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+			n := 0
 			for b.Loop() {
 				if res := r.Run(ctx, benchRequest, nil); res.Err != nil {
 					b.Fatal(res.Err)
 				}
+				n++
 			}
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+			cpu := (ru1.Utime.Nano() + ru1.Stime.Nano()) - (ru0.Utime.Nano() + ru0.Stime.Nano())
+			b.ReportMetric(float64(cpu)/float64(n), "cpu-ns/op")
 		})
 	}
 }
