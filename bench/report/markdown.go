@@ -27,7 +27,7 @@ func markdown(res *Results, svgLink string) string {
 	}
 	p("\nloadavg is the machine's 1/5/15-minute load average when the run started and ended: above about 0.5, other work competed with Caddy and wrk and the figures are noisier.\n")
 	p("\nwrk and Caddy share the machine's %s cores; everything runs on loopback. Each wrk run lasts %s s; "+
-		"at every concurrency level the targets run interleaved (%s), %s round(s), and each figure is the median over the rounds.\n\n",
+		"at every concurrency level the targets run interleaved (%s), %s round(s), and each figure is the median over the rounds; ÷ /respond is the median of the per-round ratios (each round's run against the /respond run of the same round).\n\n",
 		env["cores"], env["duration_s"], strings.ReplaceAll(env["targets"], " ", ", "), env["rounds"])
 
 	p("### Targets\n\n| target | goal | this run | met |\n|---|---|---|---|\n")

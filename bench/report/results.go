@@ -23,7 +23,8 @@ type Results struct {
 	Commands    []string          `json:"commands"`
 	// Throughput holds one object per target and concurrency level.
 	Throughput []Throughput `json:"throughput"`
-	// GoOverProxy is /go requests/s ÷ /proxy requests/s per concurrency.
+	// GoOverProxy is /go requests/s ÷ /proxy requests/s per concurrency
+	// (median of the per-round ratios).
 	GoOverProxy map[string]float64 `json:"go_over_proxy,omitempty"`
 	Paced       []Paced            `json:"paced,omitempty"`
 	ColdStart   []ColdStart        `json:"cold_start,omitempty"`
@@ -49,13 +50,15 @@ type Throughput struct {
 	LatencyMS   Latency `json:"latency_ms"`
 	// CPUSecondsPer1k is Caddy's user+system CPU time per 1,000 requests;
 	// for /proxy it includes the backend's (CPUIncludesBackend).
-	CPUSecondsPer1k    float64  `json:"cpu_s_per_1k_requests"`
-	CPUIncludesBackend bool     `json:"cpu_includes_backend"`
-	CaddyRSSMB         float64  `json:"caddy_rss_mb"`
-	Requests           int64    `json:"requests"`
-	Errors             int64    `json:"errors"`
-	RatioToRespond     *float64 `json:"ratio_to_respond,omitempty"`
-	Rounds             []Run    `json:"rounds"`
+	CPUSecondsPer1k    float64 `json:"cpu_s_per_1k_requests"`
+	CPUIncludesBackend bool    `json:"cpu_includes_backend"`
+	CaddyRSSMB         float64 `json:"caddy_rss_mb"`
+	Requests           int64   `json:"requests"`
+	Errors             int64   `json:"errors"`
+	// RatioToRespond is the median over rounds of this target's requests/s
+	// ÷ /respond's in the same round.
+	RatioToRespond *float64 `json:"ratio_to_respond,omitempty"`
+	Rounds         []Run    `json:"rounds"`
 }
 
 type Latency struct {
@@ -244,8 +247,10 @@ func load(dir string) (*Results, error) {
 		if t.Target != "go" {
 			continue
 		}
-		if p := find(res.Throughput, "proxy", t.Concurrency); p != nil && p.RequestsPS > 0 {
-			res.GoOverProxy[strconv.Itoa(t.Concurrency)] = round(t.RequestsPS/p.RequestsPS, 4)
+		if p := find(res.Throughput, "proxy", t.Concurrency); p != nil {
+			if r := pairedRatio(&t, p); r != nil {
+				res.GoOverProxy[strconv.Itoa(t.Concurrency)] = *r
+			}
 		}
 	}
 
@@ -362,13 +367,36 @@ func aggregate(runs []Run) []Throughput {
 		}
 		return targetRank(out[i].Target) < targetRank(out[j].Target)
 	})
+	// The ratio to /respond is taken round by round (each target against
+	// the /respond run of the same round, minutes apart at most) and the
+	// median of those ratios is reported: drift between rounds cancels out.
 	for i := range out {
-		if base := find(out, "respond", out[i].Concurrency); base != nil && base.RequestsPS > 0 && out[i].Target != "respond" {
-			r := round(out[i].RequestsPS/base.RequestsPS, 4)
-			out[i].RatioToRespond = &r
+		if out[i].Target == "respond" {
+			continue
+		}
+		if base := find(out, "respond", out[i].Concurrency); base != nil {
+			out[i].RatioToRespond = pairedRatio(&out[i], base)
 		}
 	}
 	return out
+}
+
+// pairedRatio is the median over rounds of a's requests/s ÷ b's in the
+// same round; nil when no round pairs up.
+func pairedRatio(a, b *Throughput) *float64 {
+	var ratios []float64
+	for _, ra := range a.Rounds {
+		for _, rb := range b.Rounds {
+			if ra.Round == rb.Round && rb.rps() > 0 {
+				ratios = append(ratios, ra.rps()/rb.rps())
+			}
+		}
+	}
+	if len(ratios) == 0 {
+		return nil
+	}
+	x := round(median(ratios), 4)
+	return &x
 }
 
 func find(ts []Throughput, target string, c int) *Throughput {

@@ -15,7 +15,7 @@ func judge(res *Results) []Target {
 		t := Target{Name: name, Goal: fmt.Sprintf(">= %.2f", goal), Measured: "not measured"}
 		if x := find(res.Throughput, target, 64); x != nil && x.RatioToRespond != nil {
 			r := respondAt(res, 64)
-			t.Measured = fmt.Sprintf("%.3f (%.0f ÷ %.0f requests/s)", *x.RatioToRespond, x.RequestsPS, r.RequestsPS)
+			t.Measured = fmt.Sprintf("%.3f (median of per-round ratios; medians %.0f and %.0f requests/s)", *x.RatioToRespond, x.RequestsPS, r.RequestsPS)
 			t.Value = x.RatioToRespond
 			t.Met = boolp(*x.RatioToRespond >= goal)
 		}
