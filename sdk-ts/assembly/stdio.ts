@@ -37,23 +37,39 @@ export function readToHeap(fd: u32): usize {
   // memory on every request); the buffer doubles in place for larger ones.
   let capacity: usize = 4 * 1024;
   let buffer = heap.alloc(capacity);
-  let length: usize = 0;
-  while (true) {
+  // A small request is one read and the empty read of its end: both before
+  // the loop, which runs only for more (each pass through a loop is an exit
+  // to the host under WithCloseOnContextDone).
+  let length = readSome(fd, buffer, capacity - READ_SLACK);
+  if (length != 0) {
     if (length + READ_SLACK >= capacity) {
       capacity <<= 1;
       buffer = heap.realloc(buffer, capacity);
     }
-    store<usize>(scratch, buffer + length);
-    store<usize>(scratch, capacity - READ_SLACK - length, sizeof<usize>());
-    const err = fd_read(fd, scratch, 1, scratch + 2 * sizeof<usize>());
-    const n = load<usize>(scratch, 2 * sizeof<usize>());
-    if (err != 0 || n == 0) break;
-    length += n;
+    let n = readSome(fd, buffer + length, capacity - READ_SLACK - length);
+    if (n != 0) {
+      do {
+        length += n;
+        if (length + READ_SLACK >= capacity) {
+          capacity <<= 1;
+          buffer = heap.realloc(buffer, capacity);
+        }
+        n = readSome(fd, buffer + length, capacity - READ_SLACK - length);
+      } while (n != 0);
+    }
   }
   v128.store(buffer + length, v128.splat<i64>(0));
   v128.store(buffer + length, v128.splat<i64>(0), 16);
   store<usize>(lastLength, length);
   return buffer;
+}
+
+// One fd_read of up to `size` bytes at `ptr`; 0 at the end or on an error.
+function readSome(fd: u32, ptr: usize, size: usize): usize {
+  store<usize>(scratch, ptr);
+  store<usize>(scratch, size, sizeof<usize>());
+  const err = fd_read(fd, scratch, 1, scratch + 2 * sizeof<usize>());
+  return err != 0 ? 0 : load<usize>(scratch, 2 * sizeof<usize>());
 }
 
 /** The number of bytes the last readToHeap read. */
@@ -73,15 +89,24 @@ export function readAll(fd: u32): Uint8Array {
 
 /** Writes `length` bytes at `ptr` to `fd`, looping over partial writes. */
 export function writeAll(fd: u32, ptr: usize, length: usize): void {
-  while (length > 0) {
-    store<usize>(scratch, ptr);
-    store<usize>(scratch, length, sizeof<usize>());
-    const err = fd_write(fd, scratch, 1, scratch + 2 * sizeof<usize>());
-    const n = load<usize>(scratch, 2 * sizeof<usize>());
-    if (err != 0 || n == 0) return;
-    ptr += n;
-    length -= n;
+  // One fd_write takes it all (the host buffers); the loop is for the rest.
+  let n = writeSome(fd, ptr, length);
+  if (n != 0 && n < length) {
+    do {
+      ptr += n;
+      length -= n;
+      n = writeSome(fd, ptr, length);
+    } while (n != 0 && n < length);
   }
+}
+
+// One fd_write of `length` bytes at `ptr`; the bytes written, 0 on an error.
+function writeSome(fd: u32, ptr: usize, length: usize): usize {
+  if (length == 0) return 0;
+  store<usize>(scratch, ptr);
+  store<usize>(scratch, length, sizeof<usize>());
+  const err = fd_write(fd, scratch, 1, scratch + 2 * sizeof<usize>());
+  return err != 0 ? 0 : load<usize>(scratch, 2 * sizeof<usize>());
 }
 
 /** Writes a string to `fd` as UTF-8. */

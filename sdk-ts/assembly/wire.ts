@@ -101,15 +101,24 @@ export class WireRequest {
 @inline const PROTO = 8;
 
 function fieldOfBytes(p: usize, n: i32): i32 {
-  if (keyIs(p, n, "method")) return METHOD;
-  if (keyIs(p, n, "uri")) return URI;
-  if (keyIs(p, n, "headers")) return HEADERS;
-  if (keyIs(p, n, "body")) return BODY;
-  if (keyIs(p, n, "trace_id")) return TRACE_ID;
-  if (keyIs(p, n, "host")) return HOST;
-  if (keyIs(p, n, "remote_addr")) return REMOTE_ADDR;
-  if (keyIs(p, n, "proto")) return PROTO;
-  if (keyIs(p, n, "body_encoding")) return BODY_ENCODING;
+  switch (n) {
+    case 3:
+      return keyIs(p, n, "uri") ? URI : -1;
+    case 4:
+      return keyIs(p, n, "body") ? BODY : keyIs(p, n, "host") ? HOST : -1;
+    case 5:
+      return keyIs(p, n, "proto") ? PROTO : -1;
+    case 6:
+      return keyIs(p, n, "method") ? METHOD : -1;
+    case 7:
+      return keyIs(p, n, "headers") ? HEADERS : -1;
+    case 8:
+      return keyIs(p, n, "trace_id") ? TRACE_ID : -1;
+    case 11:
+      return keyIs(p, n, "remote_addr") ? REMOTE_ADDR : -1;
+    case 13:
+      return keyIs(p, n, "body_encoding") ? BODY_ENCODING : -1;
+  }
   return -1;
 }
 
@@ -140,10 +149,12 @@ function readHeaders(r: JsonReader, req: WireRequest): void {
     const name = r.readString();
     r.expect(0x3a, "expected ':'");
     r.expect(0x5b, "expected an array of strings (a header's values)");
-    const values = new Array<string>();
-    if (!r.accept(0x5d)) {
+    let values: string[];
+    if (r.accept(0x5d)) {
+      values = new Array<string>();
+    } else {
       // Most headers have one value: no loop for them.
-      values.push(r.readString());
+      values = [r.readString()];
       while (r.accept(0x2c)) values.push(r.readString());
       r.expect(0x5d, "expected ',' or ']'");
     }
