@@ -61,7 +61,8 @@ func DecodeResponse(out []byte) (*Response, error) {
 }
 
 // decodeHeaders checks that h is absent, null, or an object whose values
-// are arrays of strings.
+// are arrays of strings. All names and values share one string and all
+// value lists one backing array: three allocations for any number of headers.
 func decodeHeaders(h *fastjson.Value) (map[string][]string, error) {
 	if h == nil || h.Type() == fastjson.TypeNull {
 		return nil, nil
@@ -70,32 +71,71 @@ func decodeHeaders(h *fastjson.Value) (map[string][]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf(`"headers" must be an object, got %s`, h.Type())
 	}
-	headers := make(map[string][]string, obj.Len())
+	// First pass: check the shape and size everything.
+	size, count := 0, 0
 	obj.Visit(func(key []byte, vs *fastjson.Value) {
-		if err != nil {
-			return
-		}
-		name := string(key)
-		if vs.Type() == fastjson.TypeNull {
+		if err != nil || vs.Type() == fastjson.TypeNull {
 			return
 		}
 		arr, aerr := vs.Array()
 		if aerr != nil {
-			err = fmt.Errorf(`header %q must be an array of strings, got %s`, name, vs.Type())
+			err = fmt.Errorf(`header %q must be an array of strings, got %s`, key, vs.Type())
 			return
 		}
-		values := make([]string, 0, len(arr))
-		for _, s := range arr {
-			b, serr := s.StringBytes()
+		size += len(key)
+		for _, v := range arr {
+			b, serr := v.StringBytes()
 			if serr != nil {
-				err = fmt.Errorf(`header %q must be an array of strings, has %s`, name, s.Type())
+				err = fmt.Errorf(`header %q must be an array of strings, has %s`, key, v.Type())
 				return
 			}
-			values = append(values, string(b))
+			size += len(b)
+			count++
 		}
-		headers[name] = values
 	})
-	return headers, err
+	if err != nil {
+		return nil, err
+	}
+	text := make([]byte, 0, size)
+	values := make([]string, 0, count)
+	type span struct{ name, first, end int }
+	spans := make([]span, 0, obj.Len())
+	obj.Visit(func(key []byte, vs *fastjson.Value) {
+		if vs.Type() == fastjson.TypeNull {
+			return
+		}
+		text = append(text, key...)
+		sp := span{name: len(text), first: len(values)}
+		arr, _ := vs.Array()
+		for _, v := range arr {
+			b, _ := v.StringBytes()
+			text = append(text, b...)
+			values = append(values, "") // filled in below, once text is a string
+		}
+		sp.end = len(values)
+		spans = append(spans, sp)
+	})
+	all := string(text)
+	headers := make(map[string][]string, len(spans))
+	// Third pass over the same object: slice names and values out of all.
+	pos, i := 0, 0
+	obj.Visit(func(key []byte, vs *fastjson.Value) {
+		if vs.Type() == fastjson.TypeNull {
+			return
+		}
+		sp := spans[i]
+		i++
+		name := all[pos:sp.name]
+		pos = sp.name
+		arr, _ := vs.Array()
+		for j, v := range arr {
+			b, _ := v.StringBytes()
+			values[sp.first+j] = all[pos : pos+len(b)]
+			pos += len(b)
+		}
+		headers[name] = values[sp.first:sp.end:sp.end]
+	})
+	return headers, nil
 }
 
 // decodeBody decodes body (absent or null: empty) under its encoding.

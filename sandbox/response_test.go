@@ -82,3 +82,31 @@ func FuzzDecodeResponse(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeResponseHeaders(t *testing.T) {
+	out := `{"status":200,"headers":{"A":["1","22",""],"Émoji":["😀"],"Skip":null,"Empty":[],"B":["x"]}}`
+	resp, err := DecodeResponse([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"A": {"1", "22", ""}, "Émoji": {"😀"}, "Empty": {}, "B": {"x"}}
+	if len(resp.Headers) != len(want) {
+		t.Fatalf("headers = %q, want %q", resp.Headers, want)
+	}
+	for k, vs := range want {
+		got := resp.Headers[k]
+		if len(got) != len(vs) {
+			t.Fatalf("%s = %q, want %q", k, got, vs)
+		}
+		for i := range vs {
+			if got[i] != vs[i] {
+				t.Fatalf("%s = %q, want %q", k, got, vs)
+			}
+		}
+	}
+	// Appending to one header's values must not overwrite another's.
+	resp.Headers["A"] = append(resp.Headers["A"], "more")
+	if resp.Headers["Émoji"][0] != "😀" || resp.Headers["B"][0] != "x" {
+		t.Fatal("header value lists share capacity")
+	}
+}

@@ -50,7 +50,8 @@ type Runner struct {
 	queueTimeout time.Duration
 	obs          Observer
 	pool         *pool
-	bufs         sync.Pool
+	bufs         sync.Pool // request encoding buffers
+	ios          sync.Pool // *runIO
 }
 
 // NewRunner returns a Runner for m. Close it to stop its pool.
@@ -159,17 +160,14 @@ func (r *Runner) acquire(ctx context.Context, res *Result) error {
 
 // runFresh instantiates and runs on the caller's goroutine: the fast path.
 func (r *Runner) runFresh(ctx context.Context, in []byte, stderr io.Writer, res *Result) {
-	if stderr == nil {
-		stderr = io.Discard
-	}
 	runCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	out := outputBuffer{max: r.limits.MaxOutput, stop: stop}
-	stdin := bytesReader{data: in}
-	mc := r.config.WithStdin(&stdin).WithStdout(&out).WithStderr(stderr)
+	rio := r.getIO()
+	defer r.putIO(rio)
+	rio.start(in, stderr, r.limits.MaxOutput, stop)
 
 	t0 := time.Now()
-	mod, start, err := r.module.instantiate(runCtx, mc)
+	mod, start, err := r.module.instantiate(runCtx, rio.config)
 	t1 := time.Now()
 	res.Instantiate = t1.Sub(t0)
 	r.obs.ObserveInstantiate(res.Instantiate)
@@ -177,13 +175,13 @@ func (r *Runner) runFresh(ctx context.Context, in []byte, stderr io.Writer, res 
 		res.Err = fail(OutcomeTrap, "instantiating the module failed", err)
 		return
 	}
-	timer := time.AfterFunc(r.limits.Timeout, func() { stop(errTimeout) })
+	rio.arm(stop, r.limits.Timeout)
 	_, err = start.Call(runCtx)
-	timer.Stop()
+	rio.disarm()
 	res.Execute = time.Since(t1)
 	res.MemoryBytes = memorySize(mod)
 	_ = mod.Close(context.Background())
-	res.Response, res.Err = r.classify(runCtx, err, &out)
+	res.Response, res.Err = r.classify(runCtx, err, &rio.out)
 }
 
 // classify turns how _start ended, and stdout, into a response or an *Error.

@@ -1,0 +1,91 @@
+package sandbox
+
+import (
+	"context"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+)
+
+// runIO is the stdio, module config and timer of one fresh run, kept in a
+// pool and reused by later runs: wazero's ModuleConfig copies itself for
+// each stdio it is given (two allocations each), so a config per run cost
+// six allocations, and a timer per run two more. A runIO is only reused
+// after its instance is closed, when nothing refers to its stdio any more.
+type runIO struct {
+	in     bytesReader
+	out    outputBuffer
+	stderr stderrSwitch
+	config wazero.ModuleConfig
+
+	timer    *time.Timer
+	mu       sync.Mutex
+	stop     context.CancelCauseFunc // of the armed run; nil when none
+	deadline time.Time
+}
+
+// maxKeptOutput caps the stdout buffer a runIO keeps for the next run.
+const maxKeptOutput = 64 << 10
+
+func (r *Runner) getIO() *runIO {
+	if v, ok := r.ios.Get().(*runIO); ok {
+		return v
+	}
+	rio := new(runIO)
+	rio.config = r.config.WithStdin(&rio.in).WithStdout(&rio.out).WithStderr(&rio.stderr)
+	rio.timer = time.AfterFunc(time.Hour, rio.expire)
+	rio.timer.Stop()
+	return rio
+}
+
+func (r *Runner) putIO(rio *runIO) {
+	rio.in = bytesReader{}
+	rio.stderr.w = nil
+	if cap(rio.out.buf) > maxKeptOutput {
+		rio.out.buf = nil
+	}
+	r.ios.Put(rio)
+}
+
+// start prepares rio for a run writing to stderr and stopped through stop.
+func (rio *runIO) start(in []byte, stderr io.Writer, maxOutput int, stop context.CancelCauseFunc) {
+	rio.in = bytesReader{data: in}
+	rio.out = outputBuffer{buf: rio.out.buf[:0], max: maxOutput, stop: stop}
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	rio.stderr.w = stderr
+}
+
+// arm starts the run's deadline.
+func (rio *runIO) arm(stop context.CancelCauseFunc, timeout time.Duration) {
+	rio.mu.Lock()
+	rio.stop, rio.deadline = stop, time.Now().Add(timeout)
+	rio.mu.Unlock()
+	rio.timer.Reset(timeout)
+}
+
+// disarm ends the deadline; a late expire finds no run to stop.
+func (rio *runIO) disarm() {
+	rio.timer.Stop()
+	rio.mu.Lock()
+	rio.stop = nil
+	rio.mu.Unlock()
+}
+
+// expire stops the armed run if its deadline has passed: a timer that fired
+// for an earlier run (and ran late) finds a later deadline, or no run.
+func (rio *runIO) expire() {
+	rio.mu.Lock()
+	defer rio.mu.Unlock()
+	if rio.stop != nil && !time.Now().Before(rio.deadline) {
+		rio.stop(errTimeout)
+	}
+}
+
+// stderrSwitch forwards to the current run's stderr writer.
+type stderrSwitch struct{ w io.Writer }
+
+func (s *stderrSwitch) Write(p []byte) (int, error) { return s.w.Write(p) }
