@@ -160,9 +160,17 @@ export class JsonReader {
     }
     // Longer, or with escapes or non-ASCII: room for the longest string the
     // rest of the input could hold, the unused part given back at once.
-    this.pos = src;
     const out = __new(((this.end - src) << 1) + 32, idof<String>());
-    const end = this.readStringRest(out);
+    // The loop goes on after the first 16 bytes when they were all plain.
+    let dst = out;
+    if (m == 0) {
+      storeWidened(out, v);
+      this.pos = src + 16;
+      dst = out + 32;
+    } else {
+      this.pos = src;
+    }
+    const end = this.readStringRest(dst);
     return changetype<string>(__renew(out, end - out));
   }
 
@@ -231,11 +239,30 @@ export class JsonReader {
     return dst + 2;
   }
 
-  /** Skips a string (after white space), checking its escapes. */
-  skipString(): void {
+  /**
+   * Skips a string (after white space), checking its escapes; returns the
+   * position of its opening quote (readStringAt reads it from there later).
+   */
+  skipString(): usize {
     this.skipSpace();
-    if (this.peek() != QUOTE) throw new Error(this.error("expected a string"));
-    let src = this.pos + 1;
+    const quote = this.pos;
+    if (load<u8>(quote) != QUOTE) throw new Error(this.error("expected a string"));
+    // First step: most strings end in it, before any loop.
+    const src = quote + 1;
+    const m = stringStops(v128.load(src), false);
+    if (m != 0) {
+      const k = <usize>ctz(m);
+      if (load<u8>(src + k) == QUOTE) {
+        this.pos = src + k + 1;
+        return quote;
+      }
+    }
+    // The loop goes on after the first 16 bytes when they were all plain.
+    this.skipStringRest(m == 0 ? src + 16 : src);
+    return quote;
+  }
+
+  private skipStringRest(src: usize): void {
     while (true) {
       const m = stringStops(v128.load(src), false);
       if (m == 0) {
@@ -255,6 +282,12 @@ export class JsonReader {
       }
     }
     this.pos = src + 1;
+  }
+
+  /** Reads the string whose opening quote is at `quote` (one skipString checked). */
+  readStringAt(quote: usize): string {
+    this.pos = quote;
+    return this.readString();
   }
 
   /**

@@ -7,38 +7,185 @@ import { equalsIgnoreAsciiCase } from "./strings";
 /**
  * The request object as it crosses the sandbox (docs/contract.md). Handlers
  * use {@link Request}, which wraps it; this class is the wire format only.
+ *
+ * decodeRequest checks the whole request but builds nothing: each field is
+ * decoded from the request JSON the first time it is read (a handler that
+ * never reads `host` or the headers does not pay for them). Fields can be
+ * assigned like plain fields.
  */
 export class WireRequest {
-  /** HTTP method, upper case. */
-  method: string = "";
-  /** Path and query with their original percent-encoding. */
-  uri: string = "";
-  /** The body: UTF-8 text, or base64 when `body_encoding` is "base64". */
-  body: string = "";
-  /** "base64" when the body is not valid UTF-8, else empty. */
-  body_encoding: string = "";
-  /** Trace context to log and continue. */
-  trace_id: string = "";
-  /** The request's Host. */
-  host: string = "";
-  /** Client address as ip:port. */
-  remote_addr: string = "";
-  /** HTTP/1.1, HTTP/2.0 or HTTP/3.0. */
-  proto: string = "";
-
-  // The headers as decoded, in order: most handlers read one or two of them,
-  // or none, so the Map (hashing every name) is built only when asked for.
-  private names: string[] = [];
-  private values: Array<string[]> = [];
+  // The reader over the request JSON, for decoding fields when first read.
+  private reader: JsonReader | null = null;
+  private at_method: usize = 0;
+  private val_method: string | null = null;
+  private at_uri: usize = 0;
+  private val_uri: string | null = null;
+  private at_body: usize = 0;
+  private val_body: string | null = null;
+  private at_body_encoding: usize = 0;
+  private val_body_encoding: string | null = null;
+  private at_trace_id: usize = 0;
+  private val_trace_id: string | null = null;
+  private at_host: usize = 0;
+  private val_host: string | null = null;
+  private at_remote_addr: usize = 0;
+  private val_remote_addr: string | null = null;
+  private at_proto: usize = 0;
+  private val_proto: string | null = null;
+  private at_headers: usize = 0;
+  // The headers as decoded, in order, then as a Map when `headers` is read.
+  private names: string[] | null = null;
+  private values: Array<string[]> | null = null;
   private map: Map<string, string[]> | null = null;
+
+  // The string whose opening quote is at `at`; "" for 0.
+  private text(at: usize): string {
+    const reader = this.reader;
+    return at != 0 && reader !== null ? reader.readStringAt(at) : "";
+  }
+
+  /** HTTP method, upper case. */
+  get method(): string {
+    let v = this.val_method;
+    if (v === null) this.val_method = v = this.text(this.at_method);
+    return v;
+  }
+
+  set method(value: string) {
+    this.val_method = value;
+  }
+
+  /** Path and query with their original percent-encoding. */
+  get uri(): string {
+    let v = this.val_uri;
+    if (v === null) this.val_uri = v = this.text(this.at_uri);
+    return v;
+  }
+
+  set uri(value: string) {
+    this.val_uri = value;
+  }
+
+  /** The body: UTF-8 text, or base64 when `body_encoding` is "base64". */
+  get body(): string {
+    let v = this.val_body;
+    if (v === null) this.val_body = v = this.text(this.at_body);
+    return v;
+  }
+
+  set body(value: string) {
+    this.val_body = value;
+  }
+
+  /** "base64" when the body is not valid UTF-8, else empty. */
+  get body_encoding(): string {
+    let v = this.val_body_encoding;
+    if (v === null) this.val_body_encoding = v = this.text(this.at_body_encoding);
+    return v;
+  }
+
+  set body_encoding(value: string) {
+    this.val_body_encoding = value;
+  }
+
+  /** Trace context to log and continue. */
+  get trace_id(): string {
+    let v = this.val_trace_id;
+    if (v === null) this.val_trace_id = v = this.text(this.at_trace_id);
+    return v;
+  }
+
+  set trace_id(value: string) {
+    this.val_trace_id = value;
+  }
+
+  /** The request's Host. */
+  get host(): string {
+    let v = this.val_host;
+    if (v === null) this.val_host = v = this.text(this.at_host);
+    return v;
+  }
+
+  set host(value: string) {
+    this.val_host = value;
+  }
+
+  /** Client address as ip:port. */
+  get remote_addr(): string {
+    let v = this.val_remote_addr;
+    if (v === null) this.val_remote_addr = v = this.text(this.at_remote_addr);
+    return v;
+  }
+
+  set remote_addr(value: string) {
+    this.val_remote_addr = value;
+  }
+
+  /** HTTP/1.1, HTTP/2.0 or HTTP/3.0. */
+  get proto(): string {
+    let v = this.val_proto;
+    if (v === null) this.val_proto = v = this.text(this.at_proto);
+    return v;
+  }
+
+  set proto(value: string) {
+    this.val_proto = value;
+  }
+
+  /** Records where field `field`'s value starts in the JSON (see decodeRequest). */
+  setRaw(reader: JsonReader, field: i32, at: usize): void {
+    this.reader = reader;
+    switch (field) {
+      case METHOD:
+        this.at_method = at;
+        break;
+      case URI:
+        this.at_uri = at;
+        break;
+      case HEADERS:
+        this.at_headers = at;
+        break;
+      case BODY:
+        this.at_body = at;
+        break;
+      case BODY_ENCODING:
+        this.at_body_encoding = at;
+        break;
+      case TRACE_ID:
+        this.at_trace_id = at;
+        break;
+      case HOST:
+        this.at_host = at;
+        break;
+      case REMOTE_ADDR:
+        this.at_remote_addr = at;
+        break;
+      case PROTO:
+        this.at_proto = at;
+        break;
+    }
+  }
+
+  // Decodes the headers into the two lists, once.
+  private decodeHeaders(): void {
+    if (this.names !== null) return;
+    const names = new Array<string>();
+    const values = new Array<string[]>();
+    const reader = this.reader;
+    if (this.at_headers != 0 && reader !== null) readHeaders(reader, this.at_headers, names, values);
+    this.names = names;
+    this.values = values;
+  }
 
   /** Header name (canonical form) to every value, in order. */
   get headers(): Map<string, string[]> {
     let map = this.map;
     if (map === null) {
+      this.decodeHeaders();
       map = new Map<string, string[]>();
-      const names = this.names;
-      for (let i = 0, n = names.length; i < n; i++) map.set(names[i], this.values[i]);
+      const names = this.names!;
+      const values = this.values!;
+      for (let i = 0, n = names.length; i < n; i++) map.set(names[i], values[i]);
       this.map = map;
     }
     return map;
@@ -46,12 +193,6 @@ export class WireRequest {
 
   set headers(map: Map<string, string[]>) {
     this.map = map;
-  }
-
-  /** Adds a decoded header (a repeated name: the last one wins, as in a Map). */
-  addHeader(name: string, values: string[]): void {
-    this.names.push(name);
-    this.values.push(values);
   }
 
   /**
@@ -69,11 +210,12 @@ export class WireRequest {
       }
       return null;
     }
-    const names = this.names;
+    this.decodeHeaders();
+    const names = this.names!;
     let i = names.length - 1;
     if (i < 0) return null;
     do {
-      if (equalsIgnoreAsciiCase(names[i], name)) return this.values[i];
+      if (equalsIgnoreAsciiCase(names[i], name)) return this.values![i];
     } while (--i >= 0);
     return null;
   }
@@ -135,32 +277,53 @@ function fieldOfString(key: string): i32 {
   return -1;
 }
 
-// A string field's value; null is taken as empty.
-function stringValue(r: JsonReader): string {
-  return r.acceptNull() ? "" : r.readString();
+// A string field's value, skipped and checked: where it starts, or 0 for
+// null (taken as empty).
+function skipStringValue(r: JsonReader): usize {
+  return r.acceptNull() ? 0 : r.skipString();
 }
 
-// `"headers": {"Name": ["value", ...], ...}` (or null).
-function readHeaders(r: JsonReader, req: WireRequest): void {
-  if (r.acceptNull()) return;
+// `"headers": {"Name": ["value", ...], ...}` (or null), skipped and checked:
+// where it starts, or 0 for null.
+function skipHeaders(r: JsonReader): usize {
+  if (r.acceptNull()) return 0;
+  r.skipSpace();
+  const at = r.pos;
   r.expect(0x7b, "expected an object of headers");
-  if (r.accept(0x7d)) return;
+  if (r.accept(0x7d)) return at;
   do {
-    const name = r.readString();
+    r.skipString();
     r.expect(0x3a, "expected ':'");
     r.expect(0x5b, "expected an array of strings (a header's values)");
-    let values: string[];
-    if (r.accept(0x5d)) {
-      values = new Array<string>();
-    } else {
+    if (!r.accept(0x5d)) {
       // Most headers have one value: no loop for them.
-      values = [r.readString()];
-      while (r.accept(0x2c)) values.push(r.readString());
+      r.skipString();
+      while (r.accept(0x2c)) r.skipString();
       r.expect(0x5d, "expected ',' or ']'");
     }
-    req.addHeader(name, values);
   } while (r.accept(0x2c));
   r.expect(0x7d, "expected ',' or '}'");
+  return at;
+}
+
+// Reads the headers object skipHeaders checked at `at` into the lists.
+function readHeaders(r: JsonReader, at: usize, names: string[], values: Array<string[]>): void {
+  r.pos = at + 1;
+  if (r.accept(0x7d)) return;
+  do {
+    names.push(r.readString());
+    r.expect(0x3a, "expected ':'");
+    r.expect(0x5b, "expected an array");
+    let list: string[];
+    if (r.accept(0x5d)) {
+      list = new Array<string>();
+    } else {
+      list = [r.readString()];
+      while (r.accept(0x2c)) list.push(r.readString());
+      r.expect(0x5d, "expected ',' or ']'");
+    }
+    values.push(list);
+  } while (r.accept(0x2c));
 }
 
 /**
@@ -179,40 +342,24 @@ export function decodeRequest(ptr: usize, length: usize): WireRequest {
       const n = r.readShortKey();
       const field = n >= 0 ? fieldOfBytes(r.keyStart(n), n) : fieldOfString(r.readString());
       r.expect(0x3a, "expected ':'");
-      switch (field) {
-        case METHOD:
-          req.method = stringValue(r);
-          break;
-        case URI:
-          req.uri = stringValue(r);
-          break;
-        case HEADERS:
-          readHeaders(r, req);
-          break;
-        case BODY:
-          req.body = stringValue(r);
-          break;
-        case BODY_ENCODING:
-          req.body_encoding = stringValue(r);
-          break;
-        case TRACE_ID:
-          req.trace_id = stringValue(r);
-          break;
-        case HOST:
-          req.host = stringValue(r);
-          break;
-        case REMOTE_ADDR:
-          req.remote_addr = stringValue(r);
-          break;
-        case PROTO:
-          req.proto = stringValue(r);
-          break;
-        default:
-          r.skipValue(0);
-      }
+      if (field == HEADERS) req.setRaw(r, field, skipHeaders(r));
+      else if (field >= 0) req.setRaw(r, field, skipStringValue(r));
+      else r.skipValue(0);
     } while (r.accept(0x2c));
     r.expect(0x7d, "expected ',' or '}'");
   }
   r.expectEnd();
   return req;
+}
+
+/**
+ * Decodes a request JSON given as bytes (a copy is made with the padding
+ * decodeRequest needs). For tests and tools; `serve` reads stdin directly.
+ */
+export function decodeRequestBytes(bytes: Uint8Array): WireRequest {
+  const n = <usize>bytes.length;
+  const buffer = heap.alloc(n + 32);
+  memory.copy(buffer, bytes.dataStart, n);
+  memory.fill(buffer + n, 0, 32);
+  return decodeRequest(buffer, n);
 }

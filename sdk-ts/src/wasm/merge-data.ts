@@ -16,87 +16,10 @@
  * would re-run its own packing, hence this small rewrite of the binary.
  */
 
-const SECTION_CODE = 10;
-const SECTION_DATA = 11;
-const SECTION_DATA_COUNT = 12;
+import { Reader, rebuild, Section, SECTION_CODE, SECTION_DATA, SECTION_DATA_COUNT, sections, sleb32, uleb } from "./binary.js";
+
 /** Merging is skipped when it would store more than this many extra zero bytes. */
 const MAX_ADDED_ZEROS = 64 * 1024;
-
-interface Section {
-  id: number;
-  start: number; // of the payload
-  end: number;
-}
-
-class Reader {
-  constructor(
-    readonly bytes: Uint8Array,
-    public pos: number,
-  ) {}
-
-  u8(): number {
-    if (this.pos >= this.bytes.length) throw new RangeError("unexpected end of module");
-    return this.bytes[this.pos++]!;
-  }
-
-  leb(): number {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = this.u8();
-      result += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-      if ((b & 0x80) === 0) return result;
-    }
-  }
-
-  sleb32(): number {
-    let result = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = this.u8();
-      result |= (b & 0x7f) << shift;
-      shift += 7;
-    } while (b & 0x80);
-    if (shift < 32 && b & 0x40) result |= ~0 << shift;
-    return result;
-  }
-}
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
-
-function sleb32(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    const done = (n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0);
-    out.push(done ? b : b | 0x80);
-    if (done) return out;
-  }
-}
-
-function sections(bytes: Uint8Array): Section[] {
-  const r = new Reader(bytes, 8);
-  const out: Section[] = [];
-  while (r.pos < bytes.length) {
-    const id = r.u8();
-    const size = r.leb();
-    out.push({ id, start: r.pos, end: r.pos + size });
-    r.pos += size;
-  }
-  return out;
-}
 
 interface Segment {
   offset: number;
@@ -129,10 +52,6 @@ function mayUseBulkData(bytes: Uint8Array, code: Section | undefined): boolean {
   return false;
 }
 
-function section(id: number, payload: number[] | Uint8Array): number[] {
-  return [id, ...uleb(payload.length), ...payload];
-}
-
 /** Returns the module with its active data segments merged into one (see above). */
 export function mergeDataSegments(bytes: Uint8Array): { bytes: Uint8Array; before: number; after: number } {
   const all = sections(bytes);
@@ -161,11 +80,9 @@ export function mergeDataSegments(bytes: Uint8Array): { bytes: Uint8Array; befor
   newData.set(payload);
   newData.set(merged, payload.length);
 
-  const out: number[] = Array.from(bytes.subarray(0, 8));
-  for (const s of all) {
-    if (s.id === SECTION_DATA_COUNT) out.push(...section(s.id, uleb(1)));
-    else if (s.id === SECTION_DATA) out.push(...section(s.id, newData));
-    else out.push(...section(s.id, bytes.subarray(s.start, s.end)));
-  }
-  return { bytes: Uint8Array.from(out), before: segments.length, after: 1 };
+  const replace = new Map<Section, number[] | Uint8Array | null>([[data, newData]]);
+  const count = all.find((s) => s.id === SECTION_DATA_COUNT);
+  if (count) replace.set(count, uleb(1));
+  const out = rebuild(bytes, all, replace);
+  return { bytes: out, before: segments.length, after: 1 };
 }

@@ -1,0 +1,85 @@
+/**
+ * Runs the start-up part of a handler's `_start` at build time.
+ *
+ * Gojinn instantiates a handler for every request, so everything `_start`
+ * does before it reads stdin is repeated each time: json-as's and the SDK's
+ * static initializers (about twenty allocations and two thousand wasm
+ * instructions even in a hello handler), a Router built at the top level,
+ * and so on. Binaryen's wasm-ctor-eval executes that prefix of `_start` at
+ * build time, up to the first call of an import (the read of stdin, a clock,
+ * the environment), and writes the memory and globals it produced into the
+ * module: the result starts each request where the prefix ended.
+ *
+ * wasm-ctor-eval only evaluates the top level of the function it is given,
+ * and asc's `_start` is a call of the compiled top-level code, so that code
+ * is first inlined into `_start` (binaryen's own inlining pass, allowed
+ * here to inline a function with loops, which the read of stdin has) and its
+ * block flattened.
+ *
+ * Anything that goes wrong leaves the module as asc wrote it: this is an
+ * optimization only.
+ */
+
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import binaryen from "binaryen";
+import { requirePackageDir } from "../sdk-root.js";
+
+// Inlining then block flattening so the top-level code is `_start`'s own.
+const FLATTEN_PASSES = ["inlining", "merge-blocks", "remove-unused-brs", "merge-blocks", "vacuum"];
+
+/** `_start` with its top-level code inlined and flattened (binaryen), or null. */
+function inlineStart(bytes: Uint8Array): Uint8Array | null {
+  // These are process-wide settings of binaryen.js, which asc sets too (a
+  // one-caller limit of 80, for one): set for this run, then put back.
+  const loops = binaryen.getAllowInliningFunctionsWithLoops();
+  const oneCaller = binaryen.getOneCallerInlineMaxSize();
+  const optimize = binaryen.getOptimizeLevel();
+  const shrink = binaryen.getShrinkLevel();
+  const module = binaryen.readBinary(bytes);
+  try {
+    module.setFeatures(binaryen.Features.All);
+    binaryen.setAllowInliningFunctionsWithLoops(true);
+    binaryen.setOneCallerInlineMaxSize(-1); // no limit
+    binaryen.setOptimizeLevel(3);
+    binaryen.setShrinkLevel(1);
+    module.runPasses(FLATTEN_PASSES);
+    if (!module.validate()) return null;
+    return module.emitBinary();
+  } finally {
+    module.dispose();
+    binaryen.setAllowInliningFunctionsWithLoops(loops);
+    binaryen.setOneCallerInlineMaxSize(oneCaller);
+    binaryen.setOptimizeLevel(optimize);
+    binaryen.setShrinkLevel(shrink);
+  }
+}
+
+/**
+ * The module with the start-up prefix of `_start` evaluated (see above), or
+ * the same bytes when that is not possible.
+ */
+export async function preEvaluateStart(bytes: Uint8Array): Promise<Uint8Array> {
+  const inlined = inlineStart(bytes);
+  if (inlined === null) return bytes;
+  const dir = await mkdtemp(path.join(tmpdir(), "gojinn-ctor-eval-"));
+  try {
+    const input = path.join(dir, "in.wasm");
+    const output = path.join(dir, "out.wasm");
+    await writeFile(input, inlined);
+    const tool = path.join(requirePackageDir("binaryen"), "bin", "wasm-ctor-eval");
+    const run = spawnSync(
+      process.execPath,
+      [tool, input, "-o", output, "--ctors=_start", "--kept-exports=_start", "--all-features", "--quiet"],
+      { encoding: "utf8" },
+    );
+    if (run.status !== 0) return bytes;
+    return new Uint8Array(await readFile(output));
+  } catch {
+    return bytes;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
