@@ -176,8 +176,10 @@ func coldStartCases(cs []ColdStart) []coldStartCase {
 			for _, x := range ls {
 				l, f, tot = append(l, x.LoadMS), append(f, x.FirstRequestMS), append(tot, x.TotalMS)
 			}
-			out = append(out, coldStartCase{target: t, name: name, samples: len(ls),
-				median: Load{LoadMS: median(l), FirstRequestMS: median(f), TotalMS: median(tot)}})
+			out = append(out, coldStartCase{
+				target: t, name: name, samples: len(ls),
+				median: Load{LoadMS: median(l), FirstRequestMS: median(f), TotalMS: median(tot)},
+			})
 		}
 	}
 	return out
