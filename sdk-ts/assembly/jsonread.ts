@@ -46,9 +46,9 @@ function hexDigit(c: u32): i32 {
 
 /**
  * A cursor over JSON text. The `length` bytes at `ptr` must be followed by
- * 32 readable bytes, the first of them 0: steps read whole blocks past the
- * end, and the 0 (a control character, invalid in JSON) stops every scan
- * there, so no step has to check the end.
+ * 32 readable bytes, the first of them 0: steps read up to 32 bytes past
+ * where they start, and the 0 (a control character, invalid in JSON) stops
+ * every scan at the end, so no step has to check for it.
  */
 export class JsonReader {
   /** The next byte to read. */
@@ -160,7 +160,7 @@ export class JsonReader {
     }
     // Longer, or with escapes or non-ASCII: room for the longest string the
     // rest of the input could hold, the unused part given back at once.
-    const out = __new(((this.end - src) << 1) + 32, idof<String>());
+    const out = __new(((this.end - src) << 1) + 64, idof<String>());
     // The loop goes on after the first 16 bytes when they were all plain.
     let dst = out;
     if (m == 0) {
@@ -179,13 +179,16 @@ export class JsonReader {
   // byte is at most one code unit (two bytes) out, so the buffer suffices.
   private readStringRest(dst: usize): usize {
     let src = this.pos;
+    // 32 bytes per step: two of 16, one mask.
     while (true) {
-      const v = v128.load(src);
-      storeWidened(dst, v);
-      const m = stringStops(v, true);
+      const v0 = v128.load(src);
+      const v1 = v128.load(src, 16);
+      storeWidened(dst, v0);
+      storeWidened(dst + 32, v1);
+      const m = <u32>stringStops(v0, true) | (<u32>stringStops(v1, true) << 16);
       if (m == 0) {
-        src += 16;
-        dst += 32;
+        src += 32;
+        dst += 64;
         continue;
       }
       const k = <usize>ctz(m);
@@ -263,10 +266,11 @@ export class JsonReader {
   }
 
   private skipStringRest(src: usize): void {
+    // 32 bytes per step: two of 16, one mask.
     while (true) {
-      const m = stringStops(v128.load(src), false);
+      const m = <u32>stringStops(v128.load(src), false) | (<u32>stringStops(v128.load(src, 16), false) << 16);
       if (m == 0) {
-        src += 16;
+        src += 32;
         continue;
       }
       src += <usize>ctz(m);
@@ -397,5 +401,17 @@ export class JsonReader {
   let m = i16x8.bitmask(i16x8.eq(i16x8.extend_low_i8x16_u(v), v128.load(lit)));
   if (length > 8) m |= i16x8.bitmask(i16x8.eq(i16x8.extend_high_i8x16_u(v), v128.load(lit, 16))) << 8;
   const want = (1 << length) - 1;
+  return (m & want) == want;
+}
+
+/**
+ * True when the bytes at `p` (16 readable) start with the ASCII `text` (at
+ * most 16 characters): one comparison of 16 bytes.
+ */
+// @ts-ignore: decorator
+@inline export function startsWithAscii(p: usize, text: string): bool {
+  const lit = changetype<usize>(text);
+  const m = i8x16.bitmask(i8x16.eq(v128.load(p), i8x16.narrow_i16x8_u(v128.load(lit), v128.load(lit, 16))));
+  const want = (1 << text.length) - 1;
   return (m & want) == want;
 }

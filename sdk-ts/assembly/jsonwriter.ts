@@ -3,45 +3,65 @@
 // UTF-16 string through a growing buffer, which then has to be copied and
 // converted: with `--runtime stub` (nothing is freed) that cost ~130 MB of
 // linear memory for a 5 MB body, and one loop iteration per character.
+//
+// The response object of the contract is
+// `{"status":N,"headers":{"Name":["value",...],...},"body":"..."}`, with
+// `"body_encoding":"base64"` and the body base64-encoded for a binary body.
 
 import { base64Size, writeBase64 } from "./base64";
 import { Utf8Writer } from "./utf8";
 
-/**
- * Writes the response object of the contract:
- * `{"status":N,"headers":{...},"body":"..."}`, with `"body_encoding":"base64"`
- * and the body base64-encoded when `binary` is given. `names[i]` has the
- * values `values[i]`.
- */
-export function writeResponseJson(w: Utf8Writer, status: i32, names: string[], values: Array<string[]>, text: string, binary: Uint8Array | null): void {
+/** Writes `{"status":N,"headers":{`. */
+export function writeResponseStart(w: Utf8Writer, status: i32): void {
   w.text('{"status":');
   w.int(status);
   w.text(',"headers":{');
-  // Loops written as guarded do-whiles: each pass through a loop's head is
-  // an exit to the host under WithCloseOnContextDone, and a for loop's head
-  // also runs for the test that ends it.
-  const n = names.length;
-  if (n > 0) {
-    let i = 0;
-    do {
-      if (i > 0) w.byte(0x2c);
-      w.jsonString(names[i]);
-      w.text(":[");
-      const list = values[i];
-      const count = list.length;
-      if (count > 0) {
-        w.jsonString(list[0]);
-        if (count > 1) {
-          let j = 1;
-          do {
-            w.byte(0x2c);
-            w.jsonString(list[j]);
-          } while (++j < count);
-        }
-      }
-      w.byte(0x5d); // ]
-    } while (++i < n);
+}
+
+/**
+ * Writes one header, `"Name":["value",...]`, with a comma before it unless
+ * it is the first. `more` holds the values after `value`, if any.
+ */
+export function writeHeader(w: Utf8Writer, first: bool, name: string, value: string, more: string[] | null): void {
+  if (!first) w.byte(0x2c);
+  w.jsonString(name);
+  w.text(":[");
+  w.jsonString(value);
+  if (more !== null) {
+    // A guarded do-while: a for loop's head would also run for the test that
+    // ends it, and each pass through a loop's head is an exit to the host
+    // under WithCloseOnContextDone.
+    const n = more.length;
+    if (n > 0) {
+      let i = 0;
+      do {
+        w.byte(0x2c);
+        w.jsonString(more[i]);
+      } while (++i < n);
+    }
   }
+  w.byte(0x5d); // ]
+}
+
+/** Writes the headers of a Map (`values` may be empty), after writeResponseStart. */
+export function writeHeaderMap(w: Utf8Writer, headers: Map<string, string[]>): void {
+  const names = headers.keys();
+  const values = headers.values();
+  for (let i = 0, n = names.length; i < n; i++) {
+    const list = values[i];
+    if (i > 0) w.byte(0x2c);
+    w.jsonString(names[i]);
+    w.text(":[");
+    for (let j = 0, m = list.length; j < m; j++) {
+      if (j > 0) w.byte(0x2c);
+      w.jsonString(list[j]);
+    }
+    w.byte(0x5d);
+  }
+}
+
+/** Writes `},"body":"..."}` (and the encoding of a binary body), after the headers. */
+export function writeResponseEnd(w: Utf8Writer, text: string, binary: Uint8Array | null): void {
   w.text('},"body":');
   if (binary !== null) {
     const size = base64Size(binary.length);

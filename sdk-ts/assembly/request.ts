@@ -1,6 +1,6 @@
 import { JSON } from "json-as";
 import { decodeBase64 } from "./base64";
-import { parseQuery, percentDecode, QueryPair, rawPathOf, rawQueryOf } from "./uri";
+import { findQueryValue, parseQuery, percentDecode, QueryPair, rawPathOf, rawQueryOf } from "./uri";
 import { decodeUtf8, encodeUtf8 } from "./utf8";
 import { WireRequest } from "./wire";
 
@@ -90,6 +90,7 @@ export class Request {
 
   /** The first value of query parameter `name`, decoded; null when absent. */
   query(name: string): string | null {
+    if (this.queryPairs === null) return findQueryValue(this.wire.uri, name);
     const pairs = this.pairs();
     for (let i = 0; i < pairs.length; i++) {
       if (pairs[i].name == name) return pairs[i].value;

@@ -1,6 +1,6 @@
 import { JSON } from "json-as";
 import { canonicalHeaderName, findHeaderKey } from "./headers";
-import { responseSizeHint, writeResponseJson } from "./jsonwriter";
+import { responseSizeHint, writeHeader, writeHeaderMap, writeResponseEnd, writeResponseStart } from "./jsonwriter";
 import { equalsIgnoreAsciiCase } from "./strings";
 import { decodeUtf8, Utf8Writer } from "./utf8";
 
@@ -10,6 +10,26 @@ export const TEXT_PLAIN = "text/plain; charset=utf-8";
 export const APPLICATION_JSON = "application/json";
 /** Default `Content-Type` of `Response.bytes`. */
 export const OCTET_STREAM = "application/octet-stream";
+
+/** One response header: its canonical name, its values, the next header. */
+class HeaderEntry {
+  /** The values after `value`, when there are more. */
+  more: string[] | null = null;
+  next: HeaderEntry | null = null;
+
+  constructor(
+    public name: string,
+    public value: string,
+  ) {}
+
+  /** Every value, in order. */
+  values(): string[] {
+    const values = [this.value];
+    const more = this.more;
+    if (more !== null) for (let i = 0; i < more.length; i++) values.push(more[i]);
+    return values;
+  }
+}
 
 /**
  * The HTTP response a handler returns. Build it with `Response.text`,
@@ -21,11 +41,13 @@ export class Response {
   status: i32;
   private textBody: string = "";
   private binaryBody: Uint8Array | null = null;
-  // The headers as two parallel lists (canonical name, values): a response
-  // has a few, and a Map would hash every name at every call. The Map is
-  // built only when `headers` is read, and from then on it holds them.
-  private names: string[] = [];
-  private values: Array<string[]> = [];
+  // The headers as a list of entries: a response has a few, and a Map would
+  // hash every name at every call (and cost several allocations per header).
+  // The Map is built only when `headers` is read, and from then on it holds
+  // them.
+  private first: HeaderEntry | null = null;
+  private last: HeaderEntry | null = null;
+  private count: i32 = 0;
   private map: Map<string, string[]> | null = null;
 
   /** An empty response with `status`. */
@@ -38,9 +60,11 @@ export class Response {
     let map = this.map;
     if (map === null) {
       map = new Map<string, string[]>();
-      const names = this.names;
-      for (let i = 0, n = names.length; i < n; i++) map.set(names[i], this.values[i]);
+      for (let e = this.first; e !== null; e = e.next) map.set(e.name, e.values());
       this.map = map;
+      this.first = null;
+      this.last = null;
+      this.count = 0;
     }
     return map;
   }
@@ -85,15 +109,39 @@ export class Response {
     return r;
   }
 
-  // The index of header `name` (any case) in the lists; -1 when absent.
-  private indexOf(name: string): i32 {
-    const names = this.names;
-    let i = names.length - 1;
-    if (i < 0) return -1;
+  // The entry of header `name` (any case); null when absent.
+  private find(name: string): HeaderEntry | null {
+    let e = this.first;
+    if (e === null) return null;
     do {
-      if (equalsIgnoreAsciiCase(names[i], name)) return i;
-    } while (--i >= 0);
-    return -1;
+      if (equalsIgnoreAsciiCase(e.name, name)) return e;
+      e = e.next;
+    } while (e !== null);
+    return null;
+  }
+
+  // Adds a header at the end.
+  private add(name: string, value: string): void {
+    const entry = new HeaderEntry(canonicalHeaderName(name), value);
+    const last = this.last;
+    if (last === null) this.first = entry;
+    else last.next = entry;
+    this.last = entry;
+    this.count++;
+  }
+
+  // Removes `entry` from the list.
+  private remove(entry: HeaderEntry): void {
+    let before: HeaderEntry | null = null;
+    if (this.first === entry) {
+      this.first = entry.next;
+    } else {
+      before = this.first;
+      while (before !== null && before.next !== entry) before = before.next;
+      if (before !== null) before.next = entry.next;
+    }
+    if (this.last === entry) this.last = before;
+    this.count--;
   }
 
   /** Sets header `name` to the single `value`, replacing any value it had. */
@@ -105,13 +153,9 @@ export class Response {
       map.set(canonicalHeaderName(name), [value]);
       return this;
     }
-    const i = this.indexOf(name);
-    if (i >= 0) {
-      this.names.splice(i, 1);
-      this.values.splice(i, 1);
-    }
-    this.names.push(canonicalHeaderName(name));
-    this.values.push([value]);
+    const e = this.find(name);
+    if (e !== null) this.remove(e);
+    this.add(name, value);
     return this;
   }
 
@@ -124,12 +168,13 @@ export class Response {
       else map.get(existing).push(value);
       return this;
     }
-    const i = this.indexOf(name);
-    if (i >= 0) {
-      this.values[i].push(value);
+    const e = this.find(name);
+    if (e === null) {
+      this.add(name, value);
     } else {
-      this.names.push(canonicalHeaderName(name));
-      this.values.push([value]);
+      const more = e.more;
+      if (more === null) e.more = [value];
+      else more.push(value);
     }
     return this;
   }
@@ -142,28 +187,22 @@ export class Response {
       if (existing !== null) map.delete(existing);
       return this;
     }
-    const i = this.indexOf(name);
-    if (i >= 0) {
-      this.names.splice(i, 1);
-      this.values.splice(i, 1);
-    }
+    const e = this.find(name);
+    if (e !== null) this.remove(e);
     return this;
   }
 
   /** The first value of header `name` (any case); null when absent. */
   header(name: string): string | null {
-    let values: string[];
     const map = this.map;
     if (map !== null) {
       const existing = findHeaderKey(map, name);
       if (existing === null) return null;
-      values = map.get(existing);
-    } else {
-      const i = this.indexOf(name);
-      if (i < 0) return null;
-      values = this.values[i];
+      const values = map.get(existing);
+      return values.length > 0 ? values[0] : null;
     }
-    return values.length > 0 ? values[0] : null;
+    const e = this.find(name);
+    return e !== null ? e.value : null;
   }
 
   /** The body as text (a binary body is decoded as UTF-8). */
@@ -175,15 +214,28 @@ export class Response {
 
   /** Writes this response as the contract's JSON object (docs/contract.md) to `w`. */
   writeTo(w: Utf8Writer): void {
+    writeResponseStart(w, this.status);
     const map = this.map;
-    if (map !== null) writeResponseJson(w, this.status, map.keys(), map.values(), this.textBody, this.binaryBody);
-    else writeResponseJson(w, this.status, this.names, this.values, this.textBody, this.binaryBody);
+    if (map !== null) {
+      writeHeaderMap(w, map);
+    } else {
+      let e = this.first;
+      if (e !== null) {
+        let first = true;
+        do {
+          writeHeader(w, first, e.name, e.value, e.more);
+          first = false;
+          e = e.next;
+        } while (e !== null);
+      }
+    }
+    writeResponseEnd(w, this.textBody, this.binaryBody);
   }
 
   /** A buffer of about the right size for writeTo. */
   newWriter(): Utf8Writer {
     const map = this.map;
-    return new Utf8Writer(responseSizeHint(map !== null ? map.size : this.names.length, this.textBody, this.binaryBody));
+    return new Utf8Writer(responseSizeHint(map !== null ? map.size : this.count, this.textBody, this.binaryBody));
   }
 
   /** This response as the UTF-8 JSON object `serve` writes to stdout (docs/contract.md). */

@@ -51,13 +51,14 @@ export function indexOfChar(s: string, code: i32, from: i32): i32 {
   return at < n ? at : -1;
 }
 
-/** The index of the first code unit `a` or `b` in `s`, or -1. */
-export function indexOfEither(s: string, a: i32, b: i32): i32 {
+/** The index of the first code unit `a` or `b` in `s` at or after `from`, or -1. */
+export function indexOfEither(s: string, a: i32, b: i32, from: i32): i32 {
   const n = s.length;
-  if (n == 0) return -1;
+  if (from < 0) from = 0;
+  if (from >= n) return -1;
   const base = changetype<usize>(s);
   if (!canLoad32(base + (<usize>n << 1))) {
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < n; i++) {
       const c = <i32>load<u16>(base + (<usize>i << 1));
       if (c == a || c == b) return i;
     }
@@ -65,13 +66,14 @@ export function indexOfEither(s: string, a: i32, b: i32): i32 {
   }
   const va = i16x8.splat(<i16>a);
   const vb = i16x8.splat(<i16>b);
-  let i = 0;
-  let m = unitsEqual(base, va) | unitsEqual(base, vb);
+  let i = from;
+  let p = base + (<usize>i << 1);
+  let m = unitsEqual(p, va) | unitsEqual(p, vb);
   if (m == 0) {
-    i = 16;
+    i += 16;
     if (i >= n) return -1;
     do {
-      const p = base + (<usize>i << 1);
+      p = base + (<usize>i << 1);
       m = unitsEqual(p, va) | unitsEqual(p, vb);
       if (m != 0) break;
       i += 16;
@@ -80,6 +82,32 @@ export function indexOfEither(s: string, a: i32, b: i32): i32 {
   }
   const at = i + ctz(m);
   return at < n ? at : -1;
+}
+
+/** True when the `t.length` units of `s` at `at` are exactly `t`. */
+export function regionEquals(s: string, at: i32, t: string): bool {
+  const n = t.length;
+  if (at < 0 || at + n > s.length) return false;
+  if (n == 0) return true;
+  const pa = changetype<usize>(s) + (<usize>at << 1);
+  const pb = changetype<usize>(t);
+  const size = <usize>n << 1;
+  if (!canLoad32(pa + size) || !canLoad32(pb + size)) {
+    for (let i = 0; i < n; i++) if (load<u16>(pa + (<usize>i << 1)) != load<u16>(pb + (<usize>i << 1))) return false;
+    return true;
+  }
+  let i = 0;
+  do {
+    const off = <usize>i << 1;
+    let m =
+      i16x8.bitmask(i16x8.eq(v128.load(pa + off), v128.load(pb + off))) |
+      (i16x8.bitmask(i16x8.eq(v128.load(pa + off, 16), v128.load(pb + off, 16))) << 8);
+    const left = n - i;
+    if (left < 16) m |= 0xffff << left;
+    if ((m & 0xffff) != 0xffff) return false;
+    i += 16;
+  } while (i < n);
+  return true;
 }
 
 /** `v` with A-Z turned into a-z; every other unit unchanged. */

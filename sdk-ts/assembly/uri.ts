@@ -2,7 +2,7 @@
 // (16 characters per step) rather than String#indexOf/split, which take a
 // loop iteration per character: see there why that matters.
 
-import { indexOfChar, indexOfEither } from "./strings";
+import { indexOfChar, indexOfEither, regionEquals } from "./strings";
 import { decodeUtf8, encodeUtf8 } from "./utf8";
 
 function hexValue(c: i32): i32 {
@@ -18,7 +18,7 @@ function hexValue(c: i32): i32 {
  * hex digits is kept as it is, never an error.
  */
 export function percentDecode(text: string, plusAsSpace: bool = false): string {
-  if ((plusAsSpace ? indexOfEither(text, 0x25, 0x2b) : indexOfChar(text, 0x25, 0)) < 0) return text;
+  if ((plusAsSpace ? indexOfEither(text, 0x25, 0x2b, 0) : indexOfChar(text, 0x25, 0)) < 0) return text;
   const bytes = encodeUtf8(text);
   const out = new Uint8Array(bytes.length);
   let o = 0;
@@ -40,13 +40,13 @@ export function percentDecode(text: string, plusAsSpace: bool = false): string {
 
 /** The part of a URI before `?` (the raw, still encoded, path). */
 export function rawPathOf(uri: string): string {
-  const end = indexOfEither(uri, 0x3f, 0x23); // ? or #
+  const end = indexOfEither(uri, 0x3f, 0x23, 0); // ? or #
   return end < 0 ? uri : uri.substring(0, end);
 }
 
 /** The part of a URI after `?`, without it; empty when there is none. */
 export function rawQueryOf(uri: string): string {
-  const q = indexOfEither(uri, 0x3f, 0x23); // ? or #
+  const q = indexOfEither(uri, 0x3f, 0x23, 0); // ? or #
   if (q < 0 || uri.charCodeAt(q) != 0x3f) return "";
   const h = indexOfChar(uri, 0x23, q + 1);
   return uri.substring(q + 1, h < 0 ? uri.length : h);
@@ -80,4 +80,33 @@ export function parseQuery(query: string): QueryPair[] {
     start = stop + 1;
   } while (start < n);
   return pairs;
+}
+
+/**
+ * The decoded value of the first query parameter `name` in `uri`, or null:
+ * what parseQuery would give, without building the list. A parameter name
+ * without `%` or `+` is compared where it is, without a copy.
+ */
+export function findQueryValue(uri: string, name: string): string | null {
+  let q = indexOfEither(uri, 0x3f, 0x23, 0); // ? or #
+  if (q < 0 || uri.charCodeAt(q) != 0x3f) return null;
+  let end = indexOfChar(uri, 0x23, q + 1);
+  if (end < 0) end = uri.length;
+  let start = q + 1;
+  if (start >= end) return null;
+  do {
+    let stop = indexOfChar(uri, 0x26, start); // &
+    if (stop < 0 || stop > end) stop = end;
+    if (stop > start) {
+      let eq = indexOfChar(uri, 0x3d, start); // =
+      if (eq < 0 || eq > stop) eq = stop;
+      let match: bool;
+      const special = indexOfEither(uri, 0x25, 0x2b, start); // % or +
+      if (special >= 0 && special < eq) match = percentDecode(uri.substring(start, eq), true) == name;
+      else match = eq - start == name.length && regionEquals(uri, start, name);
+      if (match) return eq < stop ? percentDecode(uri.substring(eq + 1, stop), true) : "";
+    }
+    start = stop + 1;
+  } while (start < end);
+  return null;
 }

@@ -127,24 +127,29 @@ function jsonEscapeOf(c: u32): u32 {
   return 0;
 }
 
+/** The 16 code units at `p` narrowed to bytes (saturating: see specialBytes). */
+// @ts-ignore: decorator
+@inline function narrow16(p: usize): v128 {
+  return i8x16.narrow_i16x8_u(v128.load(p), v128.load(p, 16));
+}
+
 /**
- * The units among the 16 at `p` that cannot be copied as one byte: non-ASCII,
- * and with `json` also those JSON escapes (bit i: unit i).
+ * The bytes of `b` (16 code units narrowed) that cannot be copied as they
+ * are: non-ASCII, and with `json` also what JSON escapes (bit i: byte i).
+ * The narrowing saturates as signed 16-bit numbers, so a unit from 0x80 to
+ * 0x7fff becomes a byte >= 0x80 and one from 0x8000 up becomes 0: both are
+ * caught here, the second as a control character (or, for text, as 0).
  */
 // @ts-ignore: decorator
-@inline function specialUnits(p: usize, json: bool): i32 {
-  const v0 = v128.load(p);
-  const v1 = v128.load(p, 16);
-  let s0 = i16x8.ge_u(v0, i16x8.splat(0x80));
-  let s1 = i16x8.ge_u(v1, i16x8.splat(0x80));
+@inline function specialBytes(b: v128, json: bool): i32 {
+  let s: v128;
   if (json) {
-    const space = i16x8.splat(0x20);
-    const quote = i16x8.splat(<i16>QUOTE);
-    const backslash = i16x8.splat(<i16>BACKSLASH);
-    s0 = v128.or(s0, v128.or(i16x8.lt_u(v0, space), v128.or(i16x8.eq(v0, quote), i16x8.eq(v0, backslash))));
-    s1 = v128.or(s1, v128.or(i16x8.lt_u(v1, space), v128.or(i16x8.eq(v1, quote), i16x8.eq(v1, backslash))));
+    s = v128.or(v128.or(i8x16.lt_u(b, i8x16.splat(0x20)), i8x16.eq(b, i8x16.splat(<i8>QUOTE))), i8x16.eq(b, i8x16.splat(<i8>BACKSLASH)));
+  } else {
+    s = i8x16.eq(b, i8x16.splat(0));
   }
-  return i16x8.bitmask(s0) | (i16x8.bitmask(s1) << 8);
+  // The top bit of each byte: set for >= 0x80 and for the matches above.
+  return i8x16.bitmask(v128.or(s, b));
 }
 
 /**
@@ -221,40 +226,46 @@ export class Utf8Writer {
     }
   }
 
-  // The core of text and jsonString: 16 code units per step while they are
-  // ASCII and need no escaping (one narrowing store), one step per other
-  // character. `json` is a constant at each call, so this is two functions.
+  // The core of text and jsonString: 32 code units per step while they are
+  // ASCII and need no escaping (narrowed and stored as they are), one step
+  // per other character. `json` is a constant at each call, so this is two
+  // functions.
   // @ts-ignore: decorator
   @inline private utf16(s: string, json: bool): void {
     const n = <usize>s.length;
     if (n == 0) return;
     const base = changetype<usize>(s);
-    const simd = canLoad32(base + (n << 1));
+    // Steps read up to 64 bytes from a unit before the end.
+    const simd = base + (n << 1) + 64 <= (<usize>memory.size() << 16);
     // Room for all of it as ASCII; each other character reserves its extra.
     this.reserve(n);
     let i: usize = 0;
     if (simd && n <= 16) {
       // Short and plain (names, most values): one step, before any loop.
-      if ((specialUnits(base, json) & ~(0xffff << <i32>n)) == 0) {
-        v128.store(this.ptr, i8x16.narrow_i16x8_u(v128.load(base), v128.load(base, 16)));
+      const b = narrow16(base);
+      if ((specialBytes(b, json) & ~(0xffff << <i32>n)) == 0) {
+        v128.store(this.ptr, b);
         this.ptr += n;
         return;
       }
     }
     do {
       const left = n - i;
-      let m: i32 = 0xffff;
+      let m: u64 = 0xffffffff;
       if (simd) {
         const p = base + (i << 1);
-        m = specialUnits(p, json);
-        v128.store(this.ptr, i8x16.narrow_i16x8_u(v128.load(p), v128.load(p, 16)));
+        const b0 = narrow16(p);
+        const b1 = narrow16(p + 32);
+        m = <u64>(<u32>specialBytes(b0, json) | (<u32>specialBytes(b1, json) << 16));
+        v128.store(this.ptr, b0);
+        v128.store(this.ptr, b1, 16);
       }
-      if (left < 16) m |= 0xffff << <i32>left;
-      // At most 16 (ctz(0) is 32).
-      const k = <usize>ctz(m | 0x10000);
+      if (left < 32) m |= <u64>0xffffffff << left;
+      // At most 32 (m has bit 32 set).
+      const k = <usize>ctz(m | 0x100000000);
       i += k;
       this.ptr += k;
-      if (k >= 16 || i >= n) continue;
+      if (k >= 32 || i >= n) continue;
       // One character that is not plain ASCII: escape or encode it.
       let c = <u32>load<u16>(base + (i << 1));
       i++;

@@ -1,4 +1,4 @@
-import { JsonReader, keyIs } from "./jsonread";
+import { JsonReader, keyIs, startsWithAscii } from "./jsonread";
 import { equalsIgnoreAsciiCase } from "./strings";
 
 // The response is written by jsonwriter.ts, the request read by jsonread.ts:
@@ -338,10 +338,19 @@ export function decodeRequest(ptr: usize, length: usize): WireRequest {
   const req = new WireRequest();
   r.expect(0x7b, "expected the request object");
   if (!r.accept(0x7d)) {
+    let field = -1;
     do {
-      const n = r.readShortKey();
-      const field = n >= 0 ? fieldOfBytes(r.keyStart(n), n) : fieldOfString(r.readString());
-      r.expect(0x3a, "expected ':'");
+      // The host writes the fields in one order, without white space: the
+      // key that usually comes next is compared in one step, with its colon.
+      field = expectedAfter(field);
+      const key = keyToken(field);
+      if (key.length > 0 && startsWithAscii(r.pos, key)) {
+        r.pos += key.length;
+      } else {
+        const n = r.readShortKey();
+        field = n >= 0 ? fieldOfBytes(r.keyStart(n), n) : fieldOfString(r.readString());
+        r.expect(0x3a, "expected ':'");
+      }
       if (field == HEADERS) req.setRaw(r, field, skipHeaders(r));
       else if (field >= 0) req.setRaw(r, field, skipStringValue(r));
       else r.skipValue(0);
@@ -350,6 +359,55 @@ export function decodeRequest(ptr: usize, length: usize): WireRequest {
   }
   r.expectEnd();
   return req;
+}
+
+// The field the host writes after `field` (-1: the first one); -1 after the last.
+function expectedAfter(field: i32): i32 {
+  switch (field) {
+    case -1:
+      return METHOD;
+    case METHOD:
+      return URI;
+    case URI:
+      return HEADERS;
+    case HEADERS:
+      return BODY;
+    case BODY:
+    case BODY_ENCODING:
+      return TRACE_ID;
+    case TRACE_ID:
+      return HOST;
+    case HOST:
+      return REMOTE_ADDR;
+    case REMOTE_ADDR:
+      return PROTO;
+  }
+  return -1;
+}
+
+// The key of `field` as it is written, quotes and colon included ("" for -1).
+function keyToken(field: i32): string {
+  switch (field) {
+    case METHOD:
+      return '"method":';
+    case URI:
+      return '"uri":';
+    case HEADERS:
+      return '"headers":';
+    case BODY:
+      return '"body":';
+    case BODY_ENCODING:
+      return '"body_encoding":';
+    case TRACE_ID:
+      return '"trace_id":';
+    case HOST:
+      return '"host":';
+    case REMOTE_ADDR:
+      return '"remote_addr":';
+    case PROTO:
+      return '"proto":';
+  }
+  return "";
 }
 
 /**

@@ -90,6 +90,29 @@ describe("Response", () => {
     expect(redirect.headers["Location"]).toEqual(["/elsewhere"]);
   });
 
+  test.each([
+    ['"', '"'],
+    ["\\", "\\"],
+    ["\n", "\n"],
+    ["\u0001", "\u0001"],
+    ["\u007f", "\u007f"],
+    ["é", "é"],
+    ["日", "日"],
+    ["😀", "😀"],
+    ["\ud800", "\ufffd"],
+    ["\udc00x", "\ufffdx"],
+  ])("the response JSON carries %j at every offset of the writer's steps", async (s, want) => {
+    let body = "";
+    let expected = "";
+    for (let n = 0; n <= 70; n++) {
+      body += "x".repeat(n) + s;
+      expected += "x".repeat(n) + want;
+    }
+    const res = await invoke(wasm, { method: "POST", uri: "/echo", body });
+    expect(res.outcome).toBe("ok");
+    expect(res.body).toBe(expected);
+  });
+
   test("a large body survives both ways (1 MB of UTF-8 with escapes)", async () => {
     const body = 'ünïcödé "quoted" \\ 😀\n'.repeat(40_000);
     const res = await invoke(wasm, { method: "POST", uri: "/echo", body });
