@@ -62,7 +62,14 @@ function inlineStart(bytes: Uint8Array): Uint8Array | null {
  * the same bytes when that is not possible.
  */
 export async function preEvaluateStart(bytes: Uint8Array): Promise<Uint8Array> {
-  const inlined = inlineStart(bytes);
+  // Binaryen aborts on a module it cannot read: give it only valid ones.
+  if (!WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) return bytes;
+  let inlined: Uint8Array | null;
+  try {
+    inlined = inlineStart(bytes);
+  } catch {
+    return bytes;
+  }
   if (inlined === null) return bytes;
   const dir = await mkdtemp(path.join(tmpdir(), "gojinn-ctor-eval-"));
   try {
