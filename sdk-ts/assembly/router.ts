@@ -1,46 +1,96 @@
 import { Request } from "./request";
 import { Response } from "./response";
 import { Handler } from "./serve";
+import { indexOfChar, stringEquals } from "./strings";
 import { percentDecode } from "./uri";
+
+// What a pattern segment is (see matchSegments).
+// @ts-ignore: decorator
+@inline const LITERAL = 0;
+// @ts-ignore: decorator
+@inline const PARAM = 1;
+// @ts-ignore: decorator
+@inline const REST = 2;
 
 /** One registered route: a method, a pattern split into segments, a handler. */
 class Route {
+  /** Per segment: LITERAL, PARAM (`:name`) or REST (a final `*`). */
+  kinds: i32[];
+  /** Per segment: the literal text, or the parameter's name (`*` for REST). */
+  texts: string[];
+
   constructor(
     public method: string,
-    public segments: string[],
+    segments: string[],
     public handler: Handler,
-  ) {}
+  ) {
+    const n = segments.length;
+    this.kinds = new Array<i32>(n);
+    this.texts = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const p = segments[i];
+      if (p == "*" && i == n - 1) {
+        this.kinds[i] = REST;
+        this.texts[i] = "*";
+      } else if (p.startsWith(":")) {
+        this.kinds[i] = PARAM;
+        this.texts[i] = p.substring(1);
+      } else {
+        this.kinds[i] = LITERAL;
+        this.texts[i] = p;
+      }
+    }
+  }
 }
 
+// The segments of a path: "/a/b/" gives ["a", "b"], "/" gives [""]. Split
+// with indexOfChar rather than String#split (see strings.ts why).
 function splitPath(path: string): string[] {
-  if (path.length > 1 && path.endsWith("/")) path = path.substring(0, path.length - 1);
-  const parts = path.split("/");
-  // "/a/b" splits into ["", "a", "b"]: drop the empty first part.
-  if (parts.length > 0 && parts[0].length == 0) parts.shift();
+  const parts = new Array<string>();
+  let end = path.length;
+  if (end == 0) return parts;
+  if (end > 1 && path.charCodeAt(end - 1) == 0x2f) end--;
+  let start = path.charCodeAt(0) == 0x2f ? 1 : 0;
+  while (true) {
+    let slash = indexOfChar(path, 0x2f, start);
+    if (slash < 0 || slash >= end) slash = end;
+    parts.push(path.substring(start, slash));
+    if (slash >= end) break;
+    start = slash + 1;
+  }
   return parts;
 }
 
 /**
- * Matches `segments` against `pattern`; on success fills `params` and returns
- * true. `:name` captures one segment (percent-decoded); a final `*` captures
- * the rest of the path as param `*`.
+ * Whether `segments` match `route`'s pattern: `:name` matches one non-empty
+ * segment, a final `*` the rest of the path (even nothing).
  */
-function matchSegments(pattern: string[], segments: string[], params: Map<string, string>): bool {
-  for (let i = 0; i < pattern.length; i++) {
-    const p = pattern[i];
-    if (p == "*" && i == pattern.length - 1) {
-      params.set("*", percentDecode(segments.slice(i).join("/")));
-      return true;
-    }
+function matchSegments(route: Route, segments: string[]): bool {
+  const kinds = route.kinds;
+  const texts = route.texts;
+  const n = kinds.length;
+  for (let i = 0; i < n; i++) {
+    const kind = kinds[i];
+    if (kind == REST) return true;
     if (i >= segments.length) return false;
-    if (p.startsWith(":")) {
+    if (kind == PARAM) {
       if (segments[i].length == 0) return false;
-      params.set(p.substring(1), percentDecode(segments[i]));
-    } else if (p != segments[i]) {
+    } else if (!stringEquals(texts[i], segments[i])) {
       return false;
     }
   }
-  return pattern.length == segments.length;
+  return n == segments.length;
+}
+
+/** The parameters of a route matchSegments matched, percent-decoded. */
+function paramsOf(route: Route, segments: string[]): Map<string, string> {
+  const params = new Map<string, string>();
+  const kinds = route.kinds;
+  for (let i = 0; i < kinds.length; i++) {
+    if (kinds[i] == REST) params.set("*", percentDecode(segments.slice(i).join("/")));
+    else if (kinds[i] == PARAM) params.set(route.texts[i], percentDecode(segments[i]));
+  }
+  return params;
 }
 
 /**
@@ -141,21 +191,21 @@ export class Router {
     const method = req.method;
     const allowed = new Array<string>();
     let fallback: Route | null = null;
-    for (let i = 0; i < this.routes.length; i++) {
-      const route = this.routes[i];
-      const params = new Map<string, string>();
-      if (!matchSegments(route.segments, segments, params)) continue;
-      if (route.method == method || route.method == "*") {
-        req.params = params;
+    const routes = this.routes;
+    for (let i = 0; i < routes.length; i++) {
+      const route = routes[i];
+      if (!matchSegments(route, segments)) continue;
+      if (stringEquals(route.method, method) || route.method == "*") {
+        req.params = paramsOf(route, segments);
         return route.handler(req);
       }
-      if (method == "HEAD" && route.method == "GET" && fallback === null) {
-        fallback = route;
-        req.params = params;
-      }
+      if (method == "HEAD" && route.method == "GET" && fallback === null) fallback = route;
       if (!allowed.includes(route.method)) allowed.push(route.method);
     }
-    if (fallback !== null) return fallback.handler(req);
+    if (fallback !== null) {
+      req.params = paramsOf(fallback, segments);
+      return fallback.handler(req);
+    }
     if (allowed.length == 0) {
       const custom = this.notFoundHandler;
       if (custom !== null) return custom(req);

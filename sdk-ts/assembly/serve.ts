@@ -5,6 +5,10 @@ import { Response } from "./response";
 import { readLength, readToHeap, STDIN, STDOUT, writeAll } from "./stdio";
 import { decodeRequest } from "./wire";
 
+// The handler serve() was given (see there).
+// @ts-ignore: decorator
+@lazy const handlerCell = memory.data(sizeof<usize>());
+
 /** A request handler: a plain function from request to response. */
 export type Handler = (req: Request) => Response;
 
@@ -31,14 +35,21 @@ export function writeResponse(response: Response): void {
  * If the handler throws, the client gets a 500 and the error is logged.
  */
 export function serve<T>(handler: T): void {
-  const req = readRequest();
   let res: Response;
   if (isFunction<T>()) {
+    const req = readRequest();
     // @ts-ignore: T is a Handler here
     res = handler(req);
   } else {
+    // A Router goes through static memory rather than a local: gojinn build
+    // runs everything before the read of stdin once, at build time
+    // (src/wasm/pre-evaluate.ts), which carries memory over but not locals;
+    // so a Router built in the call, `serve(new Router()...)`, is built then.
+    // (A function needs no such thing: it is a constant.)
+    store<usize>(handlerCell, changetype<usize>(handler));
+    const req = readRequest();
     // @ts-ignore: T is a Router (or anything with handle(req): Response)
-    res = handler.handle(req);
+    res = changetype<T>(load<usize>(handlerCell)).handle(req);
   }
   writeResponse(res);
 }

@@ -158,3 +158,9 @@ export function equalsIgnoreAsciiCase(a: string, b: string): bool {
   } while (i < n);
   return true;
 }
+
+/** `a == b`, compared 16 code units per step (String's == takes one loop iteration per 4). */
+export function stringEquals(a: string, b: string): bool {
+  if (changetype<usize>(a) == changetype<usize>(b)) return true;
+  return a.length == b.length && regionEquals(a, 0, b);
+}
