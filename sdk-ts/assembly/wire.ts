@@ -16,6 +16,8 @@ import { equalsIgnoreAsciiCase } from "./strings";
 export class WireRequest {
   // The reader over the request JSON, for decoding fields when first read.
   private reader: JsonReader | null = null;
+  // Per field: where its JSON string starts in the request (0: absent or
+  // null, read as ""), and its value once decoded or assigned.
   private at_method: usize = 0;
   private val_method: string | null = null;
   private at_uri: usize = 0;
