@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -174,18 +176,37 @@ http://127.0.0.1:9080 {
 		queue_timeout 50ms
 	}
 }`, testguest.WAT(t, "loop")))
+	// A blocker keeps the only sandbox busy; probes that get it instead are
+	// cut short by their client, so the blocker soon holds it while a probe
+	// waits.
+	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_, _ = tester.Client.Get(base + "/")
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if resp, err := tester.Client.Get(base + "/"); err == nil {
+				resp.Body.Close()
+			}
+		}
 	}()
+	defer func() { close(stop); <-done }()
+	probe := &http.Client{Transport: tester.Client.Transport, Timeout: 300 * time.Millisecond}
 	for range 100 {
-		resp, body := do(t, tester, newRequest(t, "GET", base+"/", nil))
+		resp, err := probe.Get(base + "/")
+		if err != nil {
+			continue // this probe had the sandbox; its client gave up
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
 		if resp.StatusCode == 503 {
-			if resp.Header.Get("Retry-After") == "" || body != "Service Unavailable" {
+			if resp.Header.Get("Retry-After") == "" || string(body) != "Service Unavailable" {
 				t.Fatalf("503 without Retry-After or with body %q", body)
 			}
-			<-done
 			return
 		}
 	}
