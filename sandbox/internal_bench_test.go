@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,5 +31,47 @@ func BenchmarkInstantiate(b *testing.B) {
 			b.Fatal(err)
 		}
 		_ = mod.Close(ctx)
+	}
+}
+
+// BenchmarkStopChecks measures what wazero's termination checks (inserted
+// at every loop back-edge by WithCloseOnContextDone) cost: a compute-heavy
+// guest (a 10M-iteration loop) and the hello guests, with and without them.
+func BenchmarkStopChecks(b *testing.B) {
+	guests := map[string]string{
+		"spin":     filepath.Join("..", "testdata", "guests", "spin.wat"),
+		"wat":      filepath.Join("..", "testdata", "guests", "ok.wat"),
+		"sdk-hello": filepath.Join("..", "examples", "hello-as", "build", "handler.wasm"),
+	}
+	for _, name := range []string{"spin", "wat", "sdk-hello"} {
+		src := guests[name]
+		wasmPath := src
+		if filepath.Ext(src) == ".wat" {
+			wasmPath = filepath.Join(b.TempDir(), name+".wasm")
+			if o, err := exec.Command("wat2wasm", src, "-o", wasmPath).CombinedOutput(); err != nil {
+				b.Fatalf("wat2wasm: %v %s", err, o)
+			}
+		}
+		wasm, err := os.ReadFile(wasmPath)
+		if err != nil {
+			b.Skipf("%s not built (make examples): %v", wasmPath, err)
+		}
+		for _, checks := range []bool{true, false} {
+			b.Run(fmt.Sprintf("%s/checks=%v", name, checks), func(b *testing.B) {
+				m, err := Compile(context.Background(), name, wasm, Options{withoutStopChecks: !checks})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer m.Close(context.Background())
+				r := NewRunner(m, RunnerConfig{})
+				req := &Request{Method: "GET", URI: "/", TraceID: "t"}
+				b.ReportAllocs()
+				for b.Loop() {
+					if res := r.Run(context.Background(), req, nil); res.Err != nil {
+						b.Fatal(res.Err)
+					}
+				}
+			})
+		}
 	}
 }

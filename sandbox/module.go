@@ -32,7 +32,7 @@ func Compile(ctx context.Context, name string, wasm []byte, opts Options) (*Modu
 		WithMemoryLimitPages(opts.MemoryLimitPages).
 		// The only way released wazero can stop a running guest (timeouts,
 		// output cap, client gone): see docs/architecture.md for its cost.
-		WithCloseOnContextDone(true)
+		WithCloseOnContextDone(!opts.withoutStopChecks)
 	if opts.CacheDir != "" {
 		cache, err := compilationCache(opts.CacheDir)
 		if err != nil {

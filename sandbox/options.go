@@ -21,6 +21,11 @@ type Options struct {
 	MemoryLimitPages uint32
 	// CacheDir keeps compiled code on disk across restarts; "" for none.
 	CacheDir string
+
+	// withoutStopChecks compiles without wazero's termination checks: a
+	// guest can then not be stopped. Only benchmarks set it, to measure
+	// what the checks cost.
+	withoutStopChecks bool
 }
 
 // RunLimits bound one run.
