@@ -236,3 +236,24 @@ http://127.0.0.1:9080 {
 		}
 	}
 }
+
+// Hop-by-hop and framing headers a guest sets are dropped and recomputed;
+// other headers are kept, names canonicalized.
+func TestHopByHopHeadersDropped(t *testing.T) {
+	tester, _ := server(t, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s\n}\n", testguest.WAT(t, "hopbyhop")))
+	resp, body := do(t, tester, newRequest(t, "GET", base+"/", nil))
+	if resp.StatusCode != 200 || body != "abc" {
+		t.Fatalf("got %d %q", resp.StatusCode, body)
+	}
+	if resp.ContentLength != 3 || len(resp.TransferEncoding) != 0 || resp.Close {
+		t.Errorf("framing: Content-Length %d, Transfer-Encoding %v, Close %v", resp.ContentLength, resp.TransferEncoding, resp.Close)
+	}
+	for _, h := range []string{"Keep-Alive", "Upgrade", "Connection"} {
+		if v := resp.Header.Get(h); v != "" {
+			t.Errorf("%s: %q reached the client", h, v)
+		}
+	}
+	if resp.Header.Get("X-Kept") != "yes" {
+		t.Errorf("X-Kept = %q", resp.Header.Get("X-Kept"))
+	}
+}
