@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
@@ -48,6 +49,9 @@ func Compile(ctx context.Context, name string, wasm []byte, opts Options) (*Modu
 	compiled, err := rt.CompileModule(ctx, mergeDataSegments(wasm))
 	if err != nil {
 		_ = rt.Close(ctx)
+		if strings.Contains(err.Error(), "over limit") {
+			return nil, fmt.Errorf("%s: the module needs more memory than memory_limit allows (%d pages of 64KiB): %w", name, opts.MemoryLimitPages, err)
+		}
 		return nil, fmt.Errorf("%s: not a valid WebAssembly module: %w", name, err)
 	}
 	if err := checkExports(compiled); err != nil {

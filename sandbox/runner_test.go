@@ -184,6 +184,7 @@ func TestCompileErrors(t *testing.T) {
 		{"garbage", []byte("not wasm at all"), "not a valid WebAssembly module"},
 		{"nostart", testguest.Read(t, testguest.WAT(t, "nostart")), "no _start"},
 		{"badimport", testguest.Read(t, testguest.WAT(t, "badimport")), "env.secret"},
+		{"bigmemory", testguest.Read(t, testguest.WAT(t, "bigmemory")), "needs more memory than memory_limit allows"},
 	}
 	for _, tc := range cases {
 		_, err := sandbox.Compile(context.Background(), "/srv/"+tc.name+".wasm", tc.wasm, sandbox.Options{})
