@@ -39,8 +39,8 @@ func BenchmarkInstantiate(b *testing.B) {
 // guest (a 10M-iteration loop) and the hello guests, with and without them.
 func BenchmarkStopChecks(b *testing.B) {
 	guests := map[string]string{
-		"spin":     filepath.Join("..", "testdata", "guests", "spin.wat"),
-		"wat":      filepath.Join("..", "testdata", "guests", "ok.wat"),
+		"spin":      filepath.Join("..", "testdata", "guests", "spin.wat"),
+		"wat":       filepath.Join("..", "testdata", "guests", "ok.wat"),
 		"sdk-hello": filepath.Join("..", "examples", "hello-as", "build", "handler.wasm"),
 	}
 	for _, name := range []string{"spin", "wat", "sdk-hello"} {
