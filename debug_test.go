@@ -23,37 +23,26 @@ func TestDebugSecretOutOfCaddyLogs(t *testing.T) {
 	dir := t.TempDir()
 	caddyLog, accessLog := filepath.Join(dir, "caddy.log"), filepath.Join(dir, "access.log")
 	const secret = "debug-secret-7f3a"
-	cfg := fmt.Sprintf(`{
-	admin localhost:2999
-	default_bind 127.0.0.1
-	http_port 9080
-	https_port 9443
-	grace_period 5s
+	const filter = `filter {
+			wrap json
+			request>headers>X-Gojinn-Debug delete
+		}`
+	cfg := globalsWithLogFormat(caddyLog, filter) + fmt.Sprintf(`
+http://127.0.0.1:9080 {
 	log {
 		output file %[1]s
 		format filter {
 			wrap json
 			request>headers>X-Gojinn-Debug delete
 		}
-		level DEBUG
 	}
-}
-
-http://127.0.0.1:9080 {
-	log {
-		output file %[2]s
-		format filter {
-			wrap json
-			request>headers>X-Gojinn-Debug delete
-		}
-	}
-	gojinn /stderr %[3]s {
-		debug_secret %[4]s
+	gojinn /stderr %[2]s {
+		debug_secret %[3]s
 	}
 	handle_errors {
 		respond "shaped {err.status_code}" {err.status_code}
 	}
-}`, caddyLog, accessLog, testguest.WAT(t, "stderr"), secret)
+}`, accessLog, testguest.WAT(t, "stderr"), secret)
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 30 * time.Second})
 	tester.InitServer(cfg, "caddyfile")
 	if t.Failed() {

@@ -25,7 +25,10 @@ const base = "http://127.0.0.1:9080"
 
 // globals opens every test Caddyfile: caddytest's admin port, loopback
 // only, and Caddy's log as JSON in logFile so tests can read it.
-func globals(logFile string) string {
+func globals(logFile string) string { return globalsWithLogFormat(logFile, "json") }
+
+// globalsWithLogFormat is globals with another log format directive.
+func globalsWithLogFormat(logFile, format string) string {
 	return fmt.Sprintf(`{
 	admin localhost:2999
 	default_bind 127.0.0.1
@@ -34,11 +37,11 @@ func globals(logFile string) string {
 	grace_period 5s
 	log {
 		output file %s
-		format json
+		format %s
 		level DEBUG
 	}
 }
-`, logFile)
+`, logFile, format)
 }
 
 // server starts (or reconfigures) the in-process Caddy with a Caddyfile
