@@ -38,8 +38,14 @@ http://127.0.0.1:9080 {
 		max_body_size 1kB
 	}
 	gojinn /panic %s
+	handle /capped {
+		request_body {
+			max_size 1kB
+		}
+		gojinn %s
+	}
 }`, g("ok"), g("exit0"), g("exit3"), g("trap"), g("recurse"), g("garbage"), g("two"), g("stderr"),
-		g("loop"), g("flood"), g("ok"), testguest.Go(t, "echo-go")))
+		g("loop"), g("flood"), g("ok"), testguest.Go(t, "echo-go"), g("ok")))
 
 	cases := []struct {
 		path, outcome string
@@ -133,6 +139,28 @@ http://127.0.0.1:9080 {
 		}
 		if resp, body := do(t, tester, newRequest(t, "POST", base+"/small", strings.NewReader(strings.Repeat("x", 1000)))); resp.StatusCode != 200 {
 			t.Errorf("at the limit: got %d %q", resp.StatusCode, body)
+		}
+	})
+
+	// A body cut by Caddy's own `request_body max_size` while gojinn reads
+	// it (chunked: a Content-Length over the cap Caddy rejects itself) is
+	// the same failure as max_body_size: 413 and an error entry.
+	t.Run("request_body max_size", func(t *testing.T) {
+		req := newRequest(t, "POST", base+"/capped", struct{ *strings.Reader }{strings.NewReader(strings.Repeat("x", 5000))})
+		req.ContentLength = -1
+		req.Header.Set("X-Request-ID", "rid-capped")
+		resp, body := do(t, tester, req)
+		if resp.StatusCode != 413 || body != "Request Entity Too Large" {
+			t.Errorf("got %d %q, want 413", resp.StatusCode, body)
+		}
+		e := waitForLog(t, logFile, "http.handlers.gojinn", func(e map[string]any) bool {
+			return e["trace_id"] == "rid-capped"
+		})
+		if e["msg"] != "guest failed" || e["level"] != "error" || e["outcome"] != "body_limit" || !strings.Contains(fmt.Sprint(e["reason"]), "request_body max_size (1000 bytes)") {
+			t.Errorf("log entry = %v", e)
+		}
+		if resp, body := do(t, tester, newRequest(t, "POST", base+"/capped", strings.NewReader(strings.Repeat("x", 1000)))); resp.StatusCode != 200 || body != "ok" {
+			t.Errorf("at the cap: got %d %q", resp.StatusCode, body)
 		}
 	})
 

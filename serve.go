@@ -68,6 +68,10 @@ func (g *Gojinn) readBody(r *http.Request) ([]byte, error) {
 		return nil, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, g.MaxBodySize+1))
+	if tooLarge, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		// Caddy's `request_body max_size` cut the body while we read it.
+		return nil, &sandbox.Error{Outcome: sandbox.OutcomeBodyLimit, Reason: fmt.Sprintf("the request body is larger than request_body max_size (%d bytes)", tooLarge.Limit)}
+	}
 	if err != nil {
 		return nil, &sandbox.Error{Outcome: sandbox.OutcomeCanceled, Reason: "reading the request body failed", Err: err}
 	}
