@@ -15,16 +15,26 @@ all: build examples
 ## build: bin/caddy with the gojinn module, built by xcaddy from this checkout.
 build: bin/caddy
 
-# xcaddy is the supported build; where the Go proxy does not serve xcaddy,
-# cmd/caddy (the same main package xcaddy generates) is built with go build.
-bin/caddy: go.mod go.sum $(wildcard *.go) $(wildcard sandbox/*.go) $(wildcard metrics/*.go) cmd/caddy/main.go
+# xcaddy is the supported build. Its `go get` asks the module proxy for the
+# versions of github.com/gojinn/gojinn; a proxy that refuses unknown modules
+# (403) instead of answering "not found" stops it, so xcaddy runs with the
+# first proxy falling back to "not found" on any error (`|off`). Where xcaddy
+# cannot be installed or fails, cmd/caddy (the same main package xcaddy
+# generates) is built with go build.
+XCADDY_GOPROXY = $(shell $(GO) env GOPROXY | cut -d, -f1)|off
+
+# The Go sources compiled into bin/caddy (tests, guests and the SDK excluded).
+CADDY_SOURCES := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './examples/*' \
+	-not -path './testdata/*' -not -path './sdk-ts/*' -not -path './internal/testguest/*' 2>/dev/null)
+
+bin/caddy: go.mod go.sum $(CADDY_SOURCES)
 	@mkdir -p bin
-	@test -x $(XCADDY) || $(GO) install github.com/caddyserver/xcaddy/cmd/xcaddy@latest 2>/dev/null || true
-	@if [ -x $(XCADDY) ]; then \
-		echo "xcaddy build $(CADDY_VERSION) --with github.com/gojinn/gojinn=."; \
-		$(XCADDY) build $(CADDY_VERSION) --output bin/caddy --with github.com/gojinn/gojinn=.; \
+	@test -x $(XCADDY) || $(GO) install github.com/caddyserver/xcaddy/cmd/xcaddy@latest || true
+	@if [ -x $(XCADDY) ] && echo "xcaddy build $(CADDY_VERSION) --with github.com/gojinn/gojinn=." && \
+		GOPROXY='$(XCADDY_GOPROXY)' $(XCADDY) build $(CADDY_VERSION) --output bin/caddy.new --with github.com/gojinn/gojinn=.; then \
+		mv bin/caddy.new bin/caddy; \
 	else \
-		echo "xcaddy is not installable here: go build ./cmd/caddy"; \
+		echo "gojinn: xcaddy is not available or failed (see above): building ./cmd/caddy with go build instead"; \
 		$(GO) build -o bin/caddy ./cmd/caddy; \
 	fi
 
@@ -64,8 +74,9 @@ run: build examples
 	@echo
 	bin/caddy run --config examples/Caddyfile --adapter caddyfile
 
-## test: every test, Go and TypeScript.
-test: examples test-go test-ts
+## test: every test, Go and TypeScript. bin/caddy is built exactly as for
+## `make run`, and cmd/caddy's smoke test serves examples/Caddyfile with it.
+test: build examples test-go test-ts
 
 test-go:
 	$(GO) vet ./...
