@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -24,6 +25,9 @@ type RunnerConfig struct {
 	MaxConcurrency int
 	// QueueTimeout is how long a run waits for a slot before OutcomeOverload.
 	QueueTimeout time.Duration
+	// MaxQueue caps runs waiting for a slot; past it Acquire fails at once
+	// with OutcomeOverload. 0 means DefaultMaxQueue.
+	MaxQueue int
 	// Observer receives measurements; nil for none.
 	Observer Observer
 	// Env is the guest's whole environment.
@@ -47,6 +51,8 @@ type Runner struct {
 	config       wazero.ModuleConfig // the per-run config less stdio
 	limits       RunLimits
 	slots        chan struct{}
+	queued       atomic.Int64 // runs waiting in Acquire
+	maxQueue     int
 	queueTimeout time.Duration
 	obs          Observer
 	pool         *pool
@@ -68,6 +74,10 @@ func NewRunner(m *Module, cfg RunnerConfig) *Runner {
 		n = DefaultMaxConcurrency()
 	}
 	r.slots = make(chan struct{}, n)
+	r.maxQueue = cfg.MaxQueue
+	if r.maxQueue <= 0 {
+		r.maxQueue = DefaultMaxQueue
+	}
 	if cfg.PoolSize > 0 {
 		r.pool = newPool(r, cfg.PoolSize)
 	}
@@ -101,15 +111,18 @@ type Result struct {
 	Pooled bool
 }
 
-// Run runs req in a fresh instance. Guest stderr goes to stderr (nil: discarded).
-// ctx canceled (the client went away) stops the guest: OutcomeCanceled.
+// Run acquires a slot and runs req in it: [Runner.Acquire] then [Slot.Run].
 func (r *Runner) Run(ctx context.Context, req *Request, stderr io.Writer) Result {
-	var res Result
-	if err := r.acquire(ctx, &res); err != nil {
-		res.Err, res.Outcome = err, OutcomeOf(err)
-		return res
+	start := time.Now()
+	slot, err := r.Acquire(ctx)
+	if err != nil {
+		return Result{Err: err, Outcome: OutcomeOf(err), QueueWait: time.Since(start)}
 	}
-	defer func() { <-r.slots }()
+	return slot.Run(ctx, req, stderr)
+}
+
+// run runs req in a fresh instance; the caller holds a slot.
+func (r *Runner) run(ctx context.Context, req *Request, stderr io.Writer, res *Result) {
 	r.obs.SandboxStarted()
 	defer r.obs.SandboxFinished()
 
@@ -126,36 +139,14 @@ func (r *Runner) Run(ctx context.Context, req *Request, stderr io.Writer) Result
 	}
 	if inst != nil {
 		res.Pooled = true
-		r.runPrepared(ctx, inst, in, stderr, &res)
+		r.runPrepared(ctx, inst, in, stderr, res)
 	} else {
-		r.runFresh(ctx, in, stderr, &res)
+		r.runFresh(ctx, in, stderr, res)
 	}
 	if res.MemoryBytes > 0 { // 0: no instance ran
 		r.obs.ObserveMemory(res.MemoryBytes)
 	}
 	res.Outcome = OutcomeOf(res.Err)
-	return res
-}
-
-func (r *Runner) acquire(ctx context.Context, res *Result) error {
-	select {
-	case r.slots <- struct{}{}:
-		r.obs.ObserveQueueWait(0) // so the wait's quantiles cover every request
-		return nil
-	default:
-	}
-	start := time.Now()
-	t := time.NewTimer(r.queueTimeout)
-	defer t.Stop()
-	defer func() { res.QueueWait = time.Since(start); r.obs.ObserveQueueWait(res.QueueWait) }()
-	select {
-	case r.slots <- struct{}{}:
-		return nil
-	case <-t.C:
-		return fail(OutcomeOverload, fmt.Sprintf("no free sandbox after waiting %s (max_concurrency %d)", r.queueTimeout, cap(r.slots)), nil)
-	case <-ctx.Done():
-		return fail(OutcomeCanceled, "the client went away while the request was queued", ctx.Err())
-	}
 }
 
 // runFresh instantiates and runs on the caller's goroutine: the fast path.

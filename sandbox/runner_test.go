@@ -193,3 +193,63 @@ func TestCompileErrors(t *testing.T) {
 		}
 	}
 }
+
+// Past MaxQueue waiting runs, Acquire fails at once with OutcomeOverload;
+// the waiting ones get their slots in turn, and a Slot runs once.
+func TestQueueCap(t *testing.T) {
+	r := runner(t, "ok", sandbox.RunnerConfig{MaxConcurrency: 1, MaxQueue: 2, QueueTimeout: time.Minute})
+	held, err := r.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := make(chan sandbox.Result, 2)
+	for range 2 {
+		go func() {
+			slot, err := r.Acquire(context.Background())
+			if err != nil {
+				results <- sandbox.Result{Err: err}
+				return
+			}
+			results <- slot.Run(context.Background(), hello, nil)
+		}()
+	}
+	// A canceled caller is refused as overloaded once both waiters are queued
+	// (before that it queues and is canceled).
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		_, err := r.Acquire(gone)
+		if sandbox.OutcomeOf(err) == sandbox.OutcomeOverload {
+			break
+		}
+		if sandbox.OutcomeOf(err) != sandbox.OutcomeCanceled || time.Now().After(deadline) {
+			t.Fatalf("third waiter: %v, want overload", err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	held.Release()
+	held.Release() // a second release gives nothing back twice
+	for range 2 {
+		res := <-results
+		if res.Err != nil || string(res.Response.Body) != "ok" || res.QueueWait <= 0 {
+			t.Fatalf("queued run: %v, wait %s", res.Err, res.QueueWait)
+		}
+	}
+	if res := held.Run(context.Background(), hello, nil); res.Err == nil {
+		t.Fatal("a released slot ran")
+	}
+	slot, err := r.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := slot.Run(context.Background(), hello, nil); res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	slot.Release() // after Run: nothing more to give back
+	if res := slot.Run(context.Background(), hello, nil); res.Err == nil {
+		t.Fatal("a slot ran twice")
+	}
+	if res := r.Run(context.Background(), hello, nil); res.Err != nil {
+		t.Fatalf("slots leaked: %v", res.Err)
+	}
+}

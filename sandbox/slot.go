@@ -1,0 +1,83 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultMaxQueue is the default cap on runs waiting for a slot. It keeps
+// the documented promise that 1,000 concurrent requests to one handler all
+// get answers.
+const DefaultMaxQueue = 1024
+
+// Slot is one held concurrency slot, taken by [Runner.Acquire]. It lets a
+// caller do the expensive part of a request (reading its body) only once
+// the run is sure to start.
+type Slot struct {
+	r        *Runner
+	wait     time.Duration
+	released atomic.Bool
+}
+
+// Acquire waits for a concurrency slot. It fails with an *Error: with
+// OutcomeOverload at once when MaxQueue runs are already waiting, or when
+// QueueTimeout passes; with OutcomeCanceled when ctx ends first.
+func (r *Runner) Acquire(ctx context.Context) (*Slot, error) {
+	select {
+	case r.slots <- struct{}{}:
+		r.obs.ObserveQueueWait(0) // so the wait's quantiles cover every request
+		return &Slot{r: r}, nil
+	default:
+	}
+	if r.queued.Add(1) > int64(r.maxQueue) {
+		r.queued.Add(-1)
+		r.obs.ObserveQueueWait(0)
+		return nil, fail(OutcomeOverload, fmt.Sprintf("%d requests are already waiting for a sandbox (max_queue)", r.maxQueue), nil)
+	}
+	defer r.queued.Add(-1)
+	start := time.Now()
+	t := time.NewTimer(r.queueTimeout)
+	defer t.Stop()
+	select {
+	case r.slots <- struct{}{}:
+		wait := time.Since(start)
+		r.obs.ObserveQueueWait(wait)
+		return &Slot{r: r, wait: wait}, nil
+	case <-t.C:
+		r.obs.ObserveQueueWait(time.Since(start))
+		return nil, fail(OutcomeOverload, fmt.Sprintf("no free sandbox after waiting %s (max_concurrency %d)", r.queueTimeout, cap(r.slots)), nil)
+	case <-ctx.Done():
+		r.obs.ObserveQueueWait(time.Since(start))
+		return nil, fail(OutcomeCanceled, "the client went away while the request was queued", ctx.Err())
+	}
+}
+
+// QueueWait is how long Acquire waited for the slot.
+func (s *Slot) QueueWait() time.Duration { return s.wait }
+
+// Release gives the slot back without running; safe to call after Run
+// and more than once.
+func (s *Slot) Release() {
+	if s.released.CompareAndSwap(false, true) {
+		<-s.r.slots
+	}
+}
+
+// Run runs req in a fresh instance in this slot and releases the slot. A
+// Slot runs once: a second Run fails without running. Guest stderr goes
+// to stderr (nil: discarded); ctx canceled (the client went away) stops
+// the guest: OutcomeCanceled.
+func (s *Slot) Run(ctx context.Context, req *Request, stderr io.Writer) Result {
+	res := Result{QueueWait: s.wait}
+	if s.released.Load() {
+		res.Err = fail(OutcomeCanceled, "the slot was already used or released", nil)
+		res.Outcome = OutcomeOf(res.Err)
+		return res
+	}
+	defer s.Release()
+	s.r.run(ctx, req, stderr, &res)
+	return res
+}
