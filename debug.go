@@ -11,12 +11,13 @@ import (
 const (
 	DebugHeader = "X-Gojinn-Debug"
 	LogsHeader  = "X-Gojinn-Logs"
-	// maxDebugLogs caps the stderr text returned, before base64.
-	maxDebugLogs = 4096
 )
 
-// takeDebugHeader removes the debug header from r, so neither the guest nor
-// any log sees the secret, and tells whether it carried the secret.
+// takeDebugHeader removes the debug header from r, so that neither the
+// guest, nor Gojinn's own log entries, nor the handlers after this one see
+// the secret, and tells whether it carried the secret. Caddy's access and
+// error logs copied the request headers before any handler ran: only a log
+// filter keeps the secret out of those (docs/observability.md).
 func (g *Gojinn) takeDebugHeader(r *http.Request) bool {
 	values := r.Header.Values(DebugHeader)
 	if values == nil {
@@ -26,10 +27,12 @@ func (g *Gojinn) takeDebugHeader(r *http.Request) bool {
 	return len(g.debug) > 0 && len(values) == 1 && subtle.ConstantTimeCompare([]byte(values[0]), g.debug) == 1
 }
 
-// setDebugLogs puts the end of the guest's stderr into a header-safe value.
-func setDebugLogs(h http.Header, stderr string) {
-	if len(stderr) > maxDebugLogs {
-		stderr = stderr[len(stderr)-maxDebugLogs:]
-	}
-	h.Set(LogsHeader, base64.StdEncoding.EncodeToString([]byte(stderr)))
+// setDebugLogs puts the guest's stderr tail (already capped by the guest's
+// log writer at guestlog.DefaultTailBytes) into a header-safe value. The
+// response then holds what only the secret's holder may read, so no cache
+// may store it or answer a request without the secret with it.
+func setDebugLogs(h http.Header, tail string) {
+	h.Set(LogsHeader, base64.StdEncoding.EncodeToString([]byte(tail)))
+	h.Set("Cache-Control", "no-store")
+	h.Add("Vary", DebugHeader)
 }

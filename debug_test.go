@@ -3,6 +3,7 @@ package gojinn_test
 import (
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,5 +72,64 @@ http://127.0.0.1:9080 {
 		if strings.Contains(readFile(t, f), secret) {
 			t.Errorf("the debug secret is in %s:\n%s", filepath.Base(f), readFile(t, f))
 		}
+	}
+}
+
+// A response carrying X-Gojinn-Logs is never cached or shared with a
+// request without the secret, success or failure; X-Gojinn-Logs comes only
+// from Gojinn, never from the guest; it holds the same 2 KiB tail as the
+// error entry's stderr_tail.
+func TestDebugLogsResponse(t *testing.T) {
+	const secret = "debug-secret-91c2"
+	tester, _ := server(t, fmt.Sprintf(`
+http://127.0.0.1:9080 {
+	gojinn /fail %s {
+		debug_secret %s
+	}
+	gojinn %s {
+		debug_secret %[2]s
+	}
+}`, testguest.WAT(t, "stderr"), secret, testguest.WAT(t, "debuglogs")))
+	get := func(path, debug string) *http.Response {
+		req := newRequest(t, "GET", base+path, nil)
+		if debug != "" {
+			req.Header.Set("X-Gojinn-Debug", debug)
+		}
+		resp, _ := do(t, tester, req)
+		return resp
+	}
+
+	resp := get("/", secret)
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if got := resp.Header.Values("Cache-Control"); len(got) != 1 || got[0] != "no-store" {
+		t.Errorf("Cache-Control = %q, want only no-store (the guest's public caching is overridden)", got)
+	}
+	if vary := strings.Join(resp.Header.Values("Vary"), ", "); !strings.Contains(vary, "X-Gojinn-Debug") || !strings.Contains(vary, "Accept") {
+		t.Errorf("Vary = %q, want the guest's Accept and X-Gojinn-Debug", vary)
+	}
+	if got := resp.Header.Values("X-Gojinn-Logs"); len(got) != 1 {
+		t.Fatalf("%d X-Gojinn-Logs values, want Gojinn's one", len(got))
+	}
+	logs, err := base64.StdEncoding.DecodeString(resp.Header.Get("X-Gojinn-Logs"))
+	stderr := strings.Repeat(strings.Repeat("x", 63)+"\n", 40) + "the end\n"
+	if err != nil || string(logs) != stderr[len(stderr)-2048:] {
+		t.Errorf("X-Gojinn-Logs decodes to %d bytes (%v), want the last 2048 of the guest's %d", len(logs), err, len(stderr))
+	}
+
+	for _, debug := range []string{"", "wrong"} {
+		resp = get("/", debug)
+		if got := resp.Header.Values("X-Gojinn-Logs"); got != nil {
+			t.Errorf("debug %q: X-Gojinn-Logs = %q reached the client (the guest's own)", debug, got)
+		}
+		if got := resp.Header.Get("Cache-Control"); got != "public, max-age=60" {
+			t.Errorf("debug %q: Cache-Control = %q, want the guest's", debug, got)
+		}
+	}
+
+	resp = get("/fail", secret)
+	if resp.StatusCode != 502 || resp.Header.Get("X-Gojinn-Logs") == "" || resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("Vary") != "X-Gojinn-Debug" {
+		t.Errorf("failure: %d, headers %v", resp.StatusCode, resp.Header)
 	}
 }

@@ -43,7 +43,8 @@ func (g *Gojinn) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.H
 	}
 	g.metrics.ObserveInvocation(res.Response.Status, string(sandbox.OutcomeOK), time.Since(inv.start))
 	inv.span.end(res.Response.Status, sandbox.OutcomeOK, &res, "")
-	if inv.debug {
+	copyHeaders(w.Header(), res.Response.Headers)
+	if inv.debug { // after the guest's headers: its Cache-Control must not win
 		setDebugLogs(w.Header(), inv.stderr.tail())
 	}
 	writeResponse(w, r, res.Response)
@@ -153,9 +154,12 @@ func hasErrorRoutes(r *http.Request) bool {
 	return ok && srv.Errors != nil && len(srv.Errors.Routes) > 0
 }
 
-// droppedHeaders are hop-by-hop headers and the framing headers that
-// Gojinn computes itself; a guest's values for them are ignored.
+// droppedHeaders are hop-by-hop headers, the framing headers that Gojinn
+// computes itself, and X-Gojinn-Logs, which only a request carrying the
+// debug secret gets (so a client can trust it); a guest's values for them
+// are ignored.
 var droppedHeaders = map[string]bool{
+	LogsHeader:            true,
 	"Connection":          true,
 	"Keep-Alive":          true,
 	"Proxy-Connection":    true,
@@ -168,10 +172,9 @@ var droppedHeaders = map[string]bool{
 	"Content-Length":      true,
 }
 
-// writeResponse writes a guest's valid response.
-func writeResponse(w http.ResponseWriter, r *http.Request, resp *sandbox.Response) {
-	h := w.Header()
-	for name, values := range resp.Headers {
+// copyHeaders adds a guest's response headers to h, less droppedHeaders.
+func copyHeaders(h http.Header, headers map[string][]string) {
+	for name, values := range headers {
 		name = http.CanonicalHeaderKey(name)
 		if droppedHeaders[name] {
 			continue
@@ -180,6 +183,12 @@ func writeResponse(w http.ResponseWriter, r *http.Request, resp *sandbox.Respons
 			h.Add(name, v)
 		}
 	}
+}
+
+// writeResponse writes a guest's valid response, whose headers are in
+// w.Header() already, with its framing.
+func writeResponse(w http.ResponseWriter, r *http.Request, resp *sandbox.Response) {
+	h := w.Header()
 	noBody := r.Method == http.MethodHead || resp.Status == http.StatusNoContent || resp.Status == http.StatusNotModified
 	if noBody {
 		h.Del("Content-Length")
