@@ -1,0 +1,207 @@
+package meter
+
+import (
+	"errors"
+	"fmt"
+)
+
+// How a straight-line run of code begins.
+const (
+	runNone   = iota // the step continues the current run
+	runCharge        // subtract the run's cost from the counter
+	runCheck         // subtract, then refuel if the counter went below zero
+)
+
+// step is one instruction of a function body as the rewriter sees it.
+type step struct {
+	start, end int    // its bytes in the body
+	op         Opcode // opcode
+	fn         uint32 // call and ref.func: the renumbered function index
+	run        uint8  // runNone, runCharge, runCheck
+	cost       int64  // when run != runNone: the run's cost
+	closesLoop bool   // an end that closes a loop
+}
+
+// costOf is an instruction's cost in fuel units: 1, except for the
+// structural markers that execute no operation of their own (block, loop,
+// else, end, nop), which cost 0. Every cycle contains a branch or a call,
+// so every loop iteration and every recursive call costs at least 1.
+func costOf(op Opcode) int64 {
+	switch op {
+	case opBlock, opLoop, opElse, opEnd, opNop:
+		return 0
+	}
+	return 1
+}
+
+// snippets encodes the code inserted at run starts.
+func (m *rewrite) snippets() {
+	g := appendU(nil, uint64(m.fuel))
+	get := append([]byte{byte(opGlobalGet)}, g...)
+	set := append([]byte{byte(opGlobalSet)}, g...)
+	// global.get $fuel; i64.const <cost>; i64.sub; global.set $fuel
+	m.chargeHead = append(append([]byte(nil), get...), byte(opI64Const))
+	m.chargeTail = append([]byte{byte(opI64Sub)}, set...)
+	// (if (i64.lt_s (global.get $fuel) (i64.const 0))
+	//   (then (global.set $fuel (call $refuel (global.get $fuel)))))
+	c := append([]byte(nil), get...)
+	c = append(c, byte(opI64Const), 0x00, byte(opI64LtS), byte(opIf), 0x40)
+	c = append(c, get...)
+	c = appendU(append(c, byte(opCall)), uint64(m.refuel))
+	c = append(c, set...)
+	m.check = append(c, byte(opEnd))
+}
+
+// code instruments every function body of the code section.
+func (m *rewrite) code(r *reader) ([]byte, error) {
+	n, err := r.vec()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(r.b)+len(r.b)/4)
+	out = appendU(out, uint64(n))
+	for i := uint32(0); i < n; i++ {
+		size, err := r.u32()
+		if err != nil {
+			return nil, err
+		}
+		body, err := r.bytes(size)
+		if err != nil {
+			return nil, err
+		}
+		if err := m.function(body); err != nil {
+			return nil, fmt.Errorf("function %d: %w", m.importedFuncs+i, err)
+		}
+		out = appendU(out, uint64(len(m.buf)))
+		out = append(out, m.buf...)
+	}
+	if !r.done() {
+		return nil, errors.New("bytes after the last function body")
+	}
+	return out, nil
+}
+
+// function instruments one body into m.buf.
+func (m *rewrite) function(body []byte) error {
+	r := reader{b: body}
+	n, err := r.vec()
+	if err != nil {
+		return err
+	}
+	for ; n > 0; n-- {
+		if _, err := r.u32(); err != nil {
+			return err
+		}
+		t, err := r.byte()
+		if err != nil {
+			return err
+		}
+		if !isValType(t) {
+			return fmt.Errorf("invalid local type %#x", t)
+		}
+	}
+	locals := r.off
+	recursive, err := m.decodeBody(&r)
+	if err != nil {
+		return err
+	}
+	m.plan(recursive)
+
+	m.buf = append(m.buf[:0], body[:locals]...)
+	for i := range m.steps {
+		s := &m.steps[i]
+		if s.run != runNone {
+			if s.cost > 0 {
+				m.buf = append(m.buf, m.chargeHead...)
+				m.buf = appendS(m.buf, s.cost)
+				m.buf = append(m.buf, m.chargeTail...)
+			}
+			if s.run == runCheck {
+				m.buf = append(m.buf, m.check...)
+			}
+		}
+		if s.op == opCall || s.op == opRefFunc {
+			m.buf = appendU(append(m.buf, byte(s.op)), uint64(s.fn))
+			continue
+		}
+		m.buf = append(m.buf, body[s.start:s.end]...)
+	}
+	return nil
+}
+
+// decodeBody decodes the instructions of a body into m.steps. It reports
+// whether the function calls a function defined in the module (directly or
+// through a table): only such a function can be part of a recursion.
+func (m *rewrite) decodeBody(r *reader) (recursive bool, err error) {
+	m.steps, m.ctl = m.steps[:0], m.ctl[:0]
+	for {
+		start := r.off
+		if err := r.instr(&m.in); err != nil {
+			return false, err
+		}
+		s := step{start: start, end: r.off, op: m.in.Op}
+		switch s.op {
+		case opBlock, opLoop, opIf:
+			m.ctl = append(m.ctl, s.op)
+		case opElse:
+			if len(m.ctl) == 0 || m.ctl[len(m.ctl)-1] != opIf {
+				return false, fmt.Errorf("at byte %d: else outside if", start)
+			}
+			m.ctl[len(m.ctl)-1] = opElse
+		case opEnd:
+			if len(m.ctl) == 0 { // the function's end
+				m.steps = append(m.steps, s)
+				if !r.done() {
+					return false, fmt.Errorf("at byte %d: code after the function's end", r.off)
+				}
+				return recursive, nil
+			}
+			s.closesLoop = m.ctl[len(m.ctl)-1] == opLoop
+			m.ctl = m.ctl[:len(m.ctl)-1]
+		case opCall, opRefFunc:
+			if s.fn, err = m.fn(m.in.Index); err != nil {
+				return false, fmt.Errorf("at byte %d: %w", start, err)
+			}
+			if s.op == opCall && m.in.Index >= m.importedFuncs {
+				recursive = true
+			}
+		case opCallIndirect:
+			recursive = true
+		}
+		m.steps = append(m.steps, s)
+	}
+}
+
+// plan splits the body into straight-line runs and sums their costs. A run
+// starts at the function's entry, after every instruction that may branch
+// (if, else, br, br_if, br_table, return, unreachable) and at every point
+// a branch may land (after loop, and after the end of a block or if). The
+// entry (when the function may recurse) and loop headers also check.
+func (m *rewrite) plan(recursive bool) {
+	steps := m.steps
+	steps[0].run = runCharge
+	if recursive {
+		steps[0].run = runCheck
+	}
+	cur := 0
+	for i := range steps {
+		s := &steps[i]
+		if s.run != runNone {
+			cur = i
+		}
+		steps[cur].cost += costOf(s.op)
+		if i+1 == len(steps) {
+			break
+		}
+		switch s.op {
+		case opLoop:
+			steps[i+1].run = runCheck
+		case opIf, opElse, opBr, opBrIf, opBrTable, opReturn, opUnreachable:
+			steps[i+1].run = runCharge
+		case opEnd:
+			if !s.closesLoop {
+				steps[i+1].run = runCharge
+			}
+		}
+	}
+}

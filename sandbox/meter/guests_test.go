@@ -1,0 +1,70 @@
+package meter
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gojinn/gojinn/internal/testguest"
+	"github.com/tetratelabs/wazero"
+)
+
+const guestRequest = `{"method":"POST","uri":"/x?y=1","headers":{"Content-Type":["application/json"]},"body":"{\"name\":\"Ana\",\"email\":\"ana@example.com\"}"}`
+
+// guestWasm returns every guest the project has, by name: the WAT test
+// guests and the standard Go guests built now, and the AssemblyScript
+// handlers built by `make examples`.
+func guestWasm(t *testing.T) map[string][]byte {
+	t.Helper()
+	root := testguest.Root()
+	guests := map[string][]byte{}
+	wats, _ := filepath.Glob(filepath.Join(root, "testdata", "guests", "*.wat"))
+	for _, p := range wats {
+		name := strings.TrimSuffix(filepath.Base(p), ".wat")
+		guests[name] = testguest.Read(t, testguest.WAT(t, name))
+	}
+	guests["echo-go"] = testguest.Read(t, testguest.Go(t, "echo-go"))
+	guests["hello-go"] = testguest.Read(t, testguest.Go(t, "examples/hello-go"))
+	for _, p := range []string{"examples/hello-as", "examples/json-api-as", "examples/router-as", "contract/handler"} {
+		b, err := os.ReadFile(filepath.Join(root, p, "build", "handler.wasm"))
+		if err != nil {
+			t.Fatalf("%s is not built (run `make examples`): %v", p, err)
+		}
+		guests[p] = b
+	}
+	return guests
+}
+
+// TestGuestsBehaveTheSame runs every guest instrumented (with fuel that
+// never runs out) and as it is, and requires the same stdout, stderr, exit
+// code and trap.
+func TestGuestsBehaveTheSame(t *testing.T) {
+	plain, metered := newHost(t, false), newHost(t, true)
+	for name, wasm := range guestWasm(t) {
+		t.Run(name, func(t *testing.T) {
+			want := runGuest(t, plain, wasm, nil)
+			inst, err := Instrument(wasm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := runGuest(t, metered, inst, &Budget{})
+			got.fuel = 0
+			if got != want {
+				t.Errorf("instrumented:\n%+v\nwant (as it is):\n%+v", got, want)
+			}
+		})
+	}
+}
+
+func runGuest(t *testing.T, rt wazero.Runtime, wasm []byte, b *Budget) outcome {
+	t.Helper()
+	compiled, err := rt.CompileModule(context.Background(), wasm)
+	if err != nil {
+		return outcome{err: "compile"}
+	}
+	defer compiled.Close(context.Background())
+	return runStart(t, rt, compiled, "_start", []byte(guestRequest), b, 2*time.Second)
+}
