@@ -2,6 +2,7 @@ package gojinn
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -36,13 +37,16 @@ func init() {
 //	    debug_secret    <secret>
 //	}
 //
-// With one argument, it is the module's path; with two, the first is a matcher.
+// With one argument, it is the module's path; with two, the first is a
+// matcher. Each subdirective may be given once, except env (once per name)
+// and args (appended). Limits must be greater than 0 (pool_size may be 0):
+// omitting one is how to get its default.
 func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error) {
 	h.Next() // the directive's name
 	var matcher caddy.ModuleMap
 	switch h.CountRemainingArgs() {
 	case 0:
-		return nil, h.Err("gojinn: the path of a WebAssembly module is required")
+		return nil, h.Err("the path of a WebAssembly module is required")
 	case 1:
 	case 2:
 		m, err := h.ExtractMatcherSet()
@@ -52,7 +56,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error)
 		matcher = m
 		h.Next() // the directive's name again: ExtractMatcherSet rewinds
 	default:
-		return nil, h.Errf("gojinn: too many arguments %v: want [<matcher>] <path>", h.RemainingArgs())
+		return nil, h.Errf("too many arguments %v: want [<matcher>] <path>", h.RemainingArgs())
 	}
 	g := new(Gojinn)
 	if err := g.unmarshalArgsAndBlock(h.Dispenser); err != nil {
@@ -70,14 +74,19 @@ func (g *Gojinn) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 
 func (g *Gojinn) unmarshalArgsAndBlock(d *caddyfile.Dispenser) error {
 	if !d.NextArg() {
-		return d.Err("gojinn: the path of a WebAssembly module is required")
+		return d.Err("the path of a WebAssembly module is required")
 	}
 	g.Path = d.Val()
 	if d.NextArg() {
-		return d.Errf("gojinn: unexpected argument %q after the module path", d.Val())
+		return d.Errf("unexpected argument %q after the module path", d.Val())
 	}
+	given := map[string]bool{} // subdirectives seen, each allowed once
 	for d.NextBlock(0) {
 		option := d.Val()
+		if given[option] && option != "env" && option != "args" {
+			return d.Errf("%s is given twice", option)
+		}
+		given[option] = true
 		var err error
 		switch option {
 		case "name":
@@ -93,9 +102,9 @@ func (g *Gojinn) unmarshalArgsAndBlock(d *caddyfile.Dispenser) error {
 		case "max_output_size":
 			g.MaxOutputSize, err = sizeArg(d)
 		case "pool_size":
-			g.PoolSize, err = intArg(d)
+			g.PoolSize, err = intArg(d, 0)
 		case "max_concurrency":
-			g.MaxConcurrency, err = intArg(d)
+			g.MaxConcurrency, err = intArg(d, 1)
 		case "cache_dir":
 			g.CacheDir, err = oneArg(d)
 		case "debug_secret":
@@ -103,7 +112,10 @@ func (g *Gojinn) unmarshalArgsAndBlock(d *caddyfile.Dispenser) error {
 		case "env":
 			args := d.RemainingArgs()
 			if len(args) != 2 {
-				return d.Errf("gojinn: env takes a name and a value, got %d arguments", len(args))
+				return d.Errf("env takes a name and a value, got %d arguments", len(args))
+			}
+			if _, dup := g.Env[args[0]]; dup {
+				return d.Errf("env %s is given twice", args[0])
 			}
 			if g.Env == nil {
 				g.Env = map[string]string{}
@@ -112,17 +124,17 @@ func (g *Gojinn) unmarshalArgsAndBlock(d *caddyfile.Dispenser) error {
 		case "args":
 			args := d.RemainingArgs()
 			if len(args) == 0 {
-				return d.Err("gojinn: args needs at least one argument")
+				return d.Err("args needs at least one argument")
 			}
 			g.Args = append(g.Args, args...)
 		default:
-			return d.Errf("gojinn: unknown subdirective %q", option)
+			return d.Errf("unknown subdirective %q", option)
 		}
 		if err != nil {
 			return err
 		}
 		if d.NextBlock(1) {
-			return d.Errf("gojinn: %s takes no block", option)
+			return d.Errf("%s takes no block", option)
 		}
 	}
 	return nil
@@ -132,9 +144,15 @@ func oneArg(d *caddyfile.Dispenser) (string, error) {
 	option := d.Val()
 	args := d.RemainingArgs()
 	if len(args) != 1 {
-		return "", d.Errf("gojinn: %s takes exactly one argument, got %d", option, len(args))
+		return "", d.Errf("%s takes exactly one argument, got %d", option, len(args))
 	}
 	return args[0], nil
+}
+
+// notPositive is the error for a zero or negative limit: the Caddyfile has
+// no way to spell "the default" but to leave the subdirective out.
+func notPositive(d *caddyfile.Dispenser, option string) error {
+	return d.Errf("%s must be greater than 0; omit it for the default", option)
 }
 
 func durationArg(d *caddyfile.Dispenser) (caddy.Duration, error) {
@@ -144,8 +162,11 @@ func durationArg(d *caddyfile.Dispenser) (caddy.Duration, error) {
 		return 0, err
 	}
 	dur, err := caddy.ParseDuration(v)
-	if err != nil || dur < 0 {
-		return 0, d.Errf("gojinn: %s: %q is not a valid duration (e.g. 30s, 1m30s)", option, v)
+	if err != nil {
+		return 0, d.Errf("%s: %q is not a valid duration (e.g. 30s, 1m30s)", option, v)
+	}
+	if dur <= 0 {
+		return 0, notPositive(d, option)
 	}
 	return caddy.Duration(dur), nil
 }
@@ -156,22 +177,35 @@ func sizeArg(d *caddyfile.Dispenser) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if strings.HasPrefix(v, "-") {
+		return 0, notPositive(d, option)
+	}
 	n, err := humanize.ParseBytes(v)
-	if err != nil || n == 0 || n > 1<<50 {
-		return 0, d.Errf("gojinn: %s: %q is not a valid size (e.g. 16MB, 64MiB)", option, v)
+	if err != nil || n > 1<<50 {
+		return 0, d.Errf("%s: %q is not a valid size (e.g. 16MB, 64MiB)", option, v)
+	}
+	if n == 0 {
+		return 0, notPositive(d, option)
 	}
 	return int64(n), nil
 }
 
-func intArg(d *caddyfile.Dispenser) (int, error) {
+// intArg reads a whole number of at least lowest (0 or 1).
+func intArg(d *caddyfile.Dispenser, lowest int) (int, error) {
 	option := d.Val()
 	v, err := oneArg(d)
 	if err != nil {
 		return 0, err
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return 0, d.Errf("gojinn: %s: %q is not a whole number >= 0", option, v)
+	if err != nil {
+		return 0, d.Errf("%s: %q is not a whole number", option, v)
+	}
+	if n < lowest {
+		if lowest == 1 {
+			return 0, notPositive(d, option)
+		}
+		return 0, d.Errf("%s must not be negative", option)
 	}
 	return n, nil
 }

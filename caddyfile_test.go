@@ -1,6 +1,7 @@
 package gojinn_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,8 +43,20 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"gojinn app.wasm {\n\t\tnope 1\n\t}", `unknown subdirective "nope"`},
 		{"gojinn app.wasm {\n\t\ttimeout forever\n\t}", `timeout: "forever" is not a valid duration`},
 		{"gojinn app.wasm {\n\t\tmemory_limit lots\n\t}", `memory_limit: "lots" is not a valid size`},
-		{"gojinn app.wasm {\n\t\tmax_body_size 0\n\t}", `max_body_size: "0" is not a valid size`},
-		{"gojinn app.wasm {\n\t\tpool_size -1\n\t}", `pool_size: "-1" is not a whole number`},
+		{"gojinn app.wasm {\n\t\tmax_body_size 0\n\t}", "max_body_size must be greater than 0; omit it for the default"},
+		{"gojinn app.wasm {\n\t\tmax_body_size -5MB\n\t}", "max_body_size must be greater than 0"},
+		{"gojinn app.wasm {\n\t\tmemory_limit 0\n\t}", "memory_limit must be greater than 0"},
+		{"gojinn app.wasm {\n\t\tmemory_limit -1\n\t}", "memory_limit must be greater than 0"},
+		{"gojinn app.wasm {\n\t\tmax_output_size 0B\n\t}", "max_output_size must be greater than 0"},
+		{"gojinn app.wasm {\n\t\ttimeout 0\n\t}", "timeout must be greater than 0; omit it for the default"},
+		{"gojinn app.wasm {\n\t\ttimeout -1s\n\t}", "timeout must be greater than 0"},
+		{"gojinn app.wasm {\n\t\tqueue_timeout 0s\n\t}", "queue_timeout must be greater than 0"},
+		{"gojinn app.wasm {\n\t\tmax_concurrency 0\n\t}", "max_concurrency must be greater than 0"},
+		{"gojinn app.wasm {\n\t\tmax_concurrency many\n\t}", `max_concurrency: "many" is not a whole number`},
+		{"gojinn app.wasm {\n\t\tpool_size -1\n\t}", "pool_size must not be negative"},
+		{"gojinn app.wasm {\n\t\ttimeout 1s\n\t\ttimeout 2s\n\t}", "timeout is given twice"},
+		{"gojinn app.wasm {\n\t\tcache_dir /a\n\t\tcache_dir off\n\t}", "cache_dir is given twice"},
+		{"gojinn app.wasm {\n\t\tenv A 1\n\t\tenv B 2\n\t\tenv A 3\n\t}", "env A is given twice"},
 		{"gojinn app.wasm {\n\t\tmax_concurrency\n\t}", "max_concurrency takes exactly one argument"},
 		{"gojinn app.wasm {\n\t\tenv ONLY_NAME\n\t}", "env takes a name and a value"},
 		{"gojinn app.wasm {\n\t\targs\n\t}", "args needs at least one argument"},
@@ -54,7 +67,48 @@ func TestCaddyfileErrors(t *testing.T) {
 		_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), map[string]any{"filename": "/etc/caddy/Caddyfile"})
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "/etc/caddy/Caddyfile:") {
 			t.Errorf("%q: err = %v, want one naming /etc/caddy/Caddyfile:<line> and %q", tc.body, err, tc.want)
+		} else if strings.Contains(err.Error(), "gojinn: ") {
+			t.Errorf("%q: err = %v, prefixed twice (Caddy names the directive already)", tc.body, err)
 		}
+	}
+	// The whole message, as `caddy adapt` prints it after "adapting config
+	// using caddyfile: ", with the line of the offending subdirective.
+	cfg := ":8080 {\n\tgojinn app.wasm {\n\t\tname api\n\t\ttimeout 0\n\t}\n}\n"
+	_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), map[string]any{"filename": "/etc/caddy/Caddyfile"})
+	want := "parsing caddyfile tokens for 'gojinn': timeout must be greater than 0; omit it for the default, at /etc/caddy/Caddyfile:4"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant  %s", err, want)
+	}
+}
+
+// In JSON a limit of 0 is the same as omitting it (the default), but a
+// negative one fails the load, naming the module and the field, instead
+// of silently meaning the default.
+func TestJSONNegativeLimits(t *testing.T) {
+	ok := guestPath(t, "ok")
+	for _, field := range []string{"timeout", "queue_timeout", "pool_size", "max_concurrency", "memory_limit", "max_body_size", "max_output_size"} {
+		cfg := fmt.Sprintf(`{
+	"admin": {"listen": "localhost:2999"},
+	"apps": {"http": {"http_port": 9080, "servers": {"srv0": {
+		"listen": ["127.0.0.1:9080"],
+		"routes": [{"handle": [{"handler": "gojinn", "path": %q, %q: -1}]}]
+	}}}}
+}`, ok, field)
+		caddytest.AssertLoadError(t, cfg, "json", fmt.Sprintf("gojinn: %s: %s must not be negative (0 or omitted means the default)", ok, field))
+	}
+}
+
+// cache_dir is compared with "off" after its placeholders are resolved.
+func TestCacheDirOffFromPlaceholder(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir) // where a cache directory literally named "off" would appear
+	t.Setenv("GOJINN_TEST_CACHE", "off")
+	tester, _ := server(t, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tcache_dir {env.GOJINN_TEST_CACHE}\n\t}\n}\n", guestPath(t, "counter")))
+	if resp, body := do(t, tester, newRequest(t, "GET", base+"/", nil)); resp.StatusCode != 200 || body != "1" {
+		t.Fatalf("got %d %q", resp.StatusCode, body)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "off")); err == nil {
+		t.Error(`cache_dir {env.GOJINN_TEST_CACHE}=off made a cache directory named "off"`)
 	}
 }
 

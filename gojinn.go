@@ -35,6 +35,10 @@ const (
 // the request goes to the guest's stdin as one JSON object, the guest's
 // stdout is one JSON response object (docs/contract.md). Every request gets
 // a fresh instance; nothing survives from one request to the next.
+//
+// A limit of 0, or omitted, means its default; a negative one fails the
+// load. (The Caddyfile refuses 0 where it is not a real value: there,
+// omitting the subdirective is how to ask for the default.)
 type Gojinn struct {
 	// Path is the WebAssembly module to run: a WASI command exporting
 	// `_start`. Placeholders such as {env.X} are resolved at load.
@@ -85,7 +89,8 @@ type Gojinn struct {
 
 	// CacheDir keeps compiled machine code on disk so a restart does not
 	// recompile. Default: "gojinn/wasm-cache" under Caddy's data directory;
-	// "off" disables it.
+	// "off" disables it. Placeholders are resolved at load, before the
+	// comparison with "off"; a value that resolves to "" means the default.
 	CacheDir string `json:"cache_dir,omitempty"`
 
 	// DebugSecret, when set, lets a request carrying the header
@@ -101,6 +106,8 @@ type Gojinn struct {
 	metrics *metrics.Handler
 	wasmSum string
 	debug   []byte
+	// maxBodySize is MaxBodySize with its default applied.
+	maxBodySize int64
 }
 
 // CaddyModule returns the Caddy module information.
@@ -119,6 +126,11 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 	g.Path = repl.ReplaceKnown(g.Path, "")
 	if g.Path == "" {
 		return fmt.Errorf("gojinn: no WebAssembly module path given")
+	}
+	// Caddy validates after provisioning; a bad limit fails before the
+	// module is compiled.
+	if err := g.Validate(); err != nil {
+		return err
 	}
 	g.name = g.Name
 	if g.name == "" {
@@ -185,37 +197,50 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 		Env:            env,
 		Args:           args,
 	})
-	if g.MaxBodySize <= 0 {
-		g.MaxBodySize = DefaultMaxBodySize
+	g.maxBodySize = g.MaxBodySize
+	if g.maxBodySize == 0 {
+		g.maxBodySize = DefaultMaxBodySize
 	}
 	return nil
 }
 
-// cacheDir is where compiled code is kept on disk; "" when off.
+// cacheDir is where compiled code is kept on disk; "" when off. The value
+// is compared after its placeholders are resolved, so `{env.X}` may say
+// "off"; one that resolves to nothing means the default, as if omitted.
 func (g *Gojinn) cacheDir() string {
-	switch g.CacheDir {
+	switch dir := caddy.NewReplacer().ReplaceKnown(g.CacheDir, ""); dir {
 	case "off":
 		return ""
 	case "":
 		return filepath.Join(caddy.AppDataDir(), "gojinn", "wasm-cache")
 	default:
-		return caddy.NewReplacer().ReplaceKnown(g.CacheDir, "")
+		return dir
 	}
 }
 
-// Validate checks the limits.
+// Validate checks the limits. 0 means the default in JSON (where an
+// omitted field is 0); negative values are refused rather than taken for
+// the default.
 func (g *Gojinn) Validate() error {
+	negative := ""
 	switch {
 	case g.Timeout < 0:
-		return fmt.Errorf("gojinn: %s: timeout must not be negative", g.Path)
+		negative = "timeout"
 	case g.QueueTimeout < 0:
-		return fmt.Errorf("gojinn: %s: queue_timeout must not be negative", g.Path)
+		negative = "queue_timeout"
 	case g.PoolSize < 0:
-		return fmt.Errorf("gojinn: %s: pool_size must not be negative", g.Path)
+		negative = "pool_size"
 	case g.MaxConcurrency < 0:
-		return fmt.Errorf("gojinn: %s: max_concurrency must not be negative", g.Path)
+		negative = "max_concurrency"
+	case g.MemoryLimit < 0:
+		negative = "memory_limit"
+	case g.MaxBodySize < 0:
+		negative = "max_body_size"
 	case g.MaxOutputSize < 0:
-		return fmt.Errorf("gojinn: %s: max_output_size must not be negative", g.Path)
+		negative = "max_output_size"
+	}
+	if negative != "" {
+		return fmt.Errorf("gojinn: %s: %s must not be negative (0 or omitted means the default)", g.Path, negative)
 	}
 	return nil
 }

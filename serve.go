@@ -62,13 +62,13 @@ type invocation struct {
 
 // readBody reads the whole request body, up to MaxBodySize.
 func (g *Gojinn) readBody(r *http.Request) ([]byte, error) {
-	if r.ContentLength > g.MaxBodySize {
-		return nil, bodyTooLarge(g.MaxBodySize)
+	if r.ContentLength > g.maxBodySize {
+		return nil, bodyTooLarge(g.maxBodySize)
 	}
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, g.MaxBodySize+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, g.maxBodySize+1))
 	if tooLarge, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		// Caddy's `request_body max_size` cut the body while we read it.
 		return nil, &sandbox.Error{Outcome: sandbox.OutcomeBodyLimit, Reason: fmt.Sprintf("the request body is larger than request_body max_size (%d bytes)", tooLarge.Limit)}
@@ -76,8 +76,8 @@ func (g *Gojinn) readBody(r *http.Request) ([]byte, error) {
 	if err != nil {
 		return nil, &sandbox.Error{Outcome: sandbox.OutcomeCanceled, Reason: "reading the request body failed", Err: err}
 	}
-	if int64(len(body)) > g.MaxBodySize {
-		return nil, bodyTooLarge(g.MaxBodySize)
+	if int64(len(body)) > g.maxBodySize {
+		return nil, bodyTooLarge(g.maxBodySize)
 	}
 	return body, nil
 }
