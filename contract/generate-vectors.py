@@ -106,4 +106,50 @@ vec("body-encoding-unknown", "body_encoding \"hex\": 502 contract_error", {"uri"
 vec("body-base64-invalid", "body_encoding base64 with a body that is not base64: 502 contract_error", {"uri": "/bad-base64"}, failure={"status": 502, "outcome": "contract_error"})
 vec("timeout", "an endless loop: stopped at the runner's timeout, 504", {"uri": "/loop"}, failure={"status": 504, "outcome": "timeout"})
 vec("output-limit", "2 MiB of output over the runner's 1 MiB cap: 502 output_limit", {"uri": "/big"}, failure={"status": 502, "outcome": "output_limit"})
+
+# What a guest may answer (docs/contract.md, Response): the guest's stdout
+# is the request body of POST /raw, which the handler writes back as it is.
+def raw_vec(name, description, stdout, response=None):
+    if isinstance(stdout, str): stdout = stdout.encode()
+    try:
+        req = {"method": "POST", "uri": "/raw", "body": stdout.decode("utf-8")}
+    except UnicodeDecodeError:
+        req = {"method": "POST", "uri": "/raw", "body": base64.b64encode(stdout).decode(), "body_encoding": "base64"}
+    fail = None if response else {"status": 502, "outcome": "contract_error"}
+    vec(name, description + ": " + ("accepted" if response else "502 contract_error"), req, response, fail)
+
+raw_vec("status-fraction", "status 200.0 is not an integer literal", '{"status":200.0}')
+raw_vec("status-exponent", "status 2e2 is not an integer literal", '{"status":2e2}')
+raw_vec("status-twice", "status given twice", '{"status":200,"status":500}')
+raw_vec("status-twice-escaped", "status given twice, once with an escaped name", '{"status":200,"st\\u0061tus":500}')
+raw_vec("status-null", "status null is no status", '{"status":null}')
+for code in [100, 101, 103, 199]:
+    raw_vec(f"status-{code}", f"status {code} is not a final status", f'{{"status":{code}}}')
+raw_vec("status-200-raw", "status 200, the lowest final status", '{"status":200}', {"status": 200, "body": ""})
+raw_vec("status-599-raw", "status 599, the highest", '{"status":599}', {"status": 599, "body": ""})
+raw_vec("body-twice", "body given twice", '{"status":200,"body":"a","body":"b"}')
+raw_vec("body-encoding-unknown-without-body", "body_encoding hex, even without a body", '{"status":200,"body_encoding":"hex"}')
+raw_vec("body-base64-line-break", "a base64 body with a line break", '{"status":200,"body":"AAAA\\nAAAA","body_encoding":"base64"}')
+raw_vec("response-invalid-utf8", "stdout that is not UTF-8 (a raw 0xFF byte in the body)", b'{"status":200,"body":"\xff"}')
+raw_vec("response-byte-order-mark", "a byte order mark before the object", "\ufeff" + '{"status":200}')
+raw_vec("response-raw-control-character", "a raw line feed inside a string", '{"status":200,"body":"a\nb"}')
+raw_vec("response-unknown-nested-duplicates", "unknown members are only checked to be JSON, duplicates inside them allowed",
+        ' {"x":{"a":1,"a":[true,null,-1.5e3]},"status":200,"y":"z"}\n', {"status": 200, "body": ""})
+raw_vec("response-escapes", "escapes and surrogate pairs decode; a lone surrogate escape becomes U+FFFD",
+        '{"status":200,"body":"\\ud83d\\ude00 \\ud83dx \\ude00 \\u00e9\\t\\"\\/"}', {"status": 200, "body": "😀 \ufffdx \ufffd é\t\"/"})
+raw_vec("header-twice", "a header name given twice", '{"status":200,"headers":{"X-A":["1"],"X-A":["2"]}}')
+raw_vec("header-twice-case", "a header name given twice in different case", '{"status":200,"headers":{"X-A":["1"],"x-a":["2"]}}')
+raw_vec("header-twice-null", "a header name given twice, once null", '{"status":200,"headers":{"X-A":null,"x-a":["2"]}}')
+raw_vec("header-pseudo", "a pseudo-header name (:status)", '{"status":200,"headers":{":status":["500"]}}')
+raw_vec("header-name-space", "a header name with a space", '{"status":200,"headers":{"X A":["1"]}}')
+raw_vec("header-name-empty", "an empty header name", '{"status":200,"headers":{"":["1"]}}')
+raw_vec("header-name-non-ascii", "a header name with a non-ASCII letter", '{"status":200,"headers":{"X-\u00e9":["1"]}}')
+raw_vec("header-value-crlf", "a header value with CR LF", '{"status":200,"headers":{"X-A":["a\\r\\nSet-Cookie: x=1"]}}')
+raw_vec("header-value-lf", "a header value with LF", '{"status":200,"headers":{"X-A":["a\\nb"]}}')
+raw_vec("header-value-nul", "a header value with NUL", '{"status":200,"headers":{"X-A":["a\\u0000b"]}}')
+raw_vec("header-value-del", "a header value with DEL", '{"status":200,"headers":{"X-A":["a\\u007fb"]}}')
+raw_vec("header-value-edge-space", "a header value with white space at its end", '{"status":200,"headers":{"X-A":["a "]}}')
+raw_vec("header-valid", "header names in any case come out canonical; tab, quotes and UTF-8 inside a value are allowed; null is absent",
+        '{"status":200,"headers":{"x-lower":["a\\tb"],"X-UTF8":["caf\u00e9 \\"q\\""],"x-null":null,"X-Empty":[]},"body":"h"}',
+        {"status": 200, "headers": {"X-Lower": ["a\tb"], "X-Utf8": ["café \"q\""], "X-Empty": []}, "body": "h"})
 print(len(os.listdir(OUT)))

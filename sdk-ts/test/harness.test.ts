@@ -102,8 +102,13 @@ describe("decodeResponse follows the host's rules (sandbox/response.go)", () => 
     [' \n{"status":201,"headers":{"A":["1","2"]},"body":"x"}\n ', { status: 201, headers: { A: ["1", "2"] }, body: "x" }],
     ['{"status":200,"body":"aGk=","body_encoding":"base64"}', { status: 200, body: "aGk=", body_encoding: "base64" }],
     ['{"status":200,"body_encoding":""}', { status: 200 }],
-    ['{"status":200,"headers":null,"body":null,"extra":1}', { status: 200 }],
-    ['{"status":100}', { status: 100 }],
+    ['{"status":200,"headers":null,"body":null,"extra":{"a":1,"a":[2]}}', { status: 200 }],
+    [
+      '{"status":200,"headers":{"content-TYPE":["a\\tb"],"x-n":null,"E":[]}}',
+      { status: 200, headers: { "Content-Type": ["a\tb"], E: [] } },
+    ],
+    ['{"status":200,"headers":{"__proto__":["x"]}}', { status: 200, headers: JSON.parse('{"__proto__":["x"]}') }],
+    ['{"st\\u0061tus":200,"body":"\\ud83d\\ude00\\ud83dA\\ude00"}', { status: 200, body: "😀\ufffdA\ufffd" }],
     ['{"status":599}', { status: 599 }],
   ])("accepts %s", (out, response) => {
     expect(decodeResponse(enc(out))).toEqual({ ok: true, response });
@@ -111,21 +116,41 @@ describe("decodeResponse follows the host's rules (sandbox/response.go)", () => 
 
   test.each([
     ["", "the guest wrote nothing to stdout"],
-    ["   ", "the guest wrote nothing to stdout"],
+    [" \r\n\t", "the guest wrote nothing to stdout"],
+    ["\u00a0{}", "stdout does not start with a JSON object"],
+    ["\ufeff{}", "stdout does not start with a JSON object"],
     ['x{"status":200}', "stdout does not start with a JSON object"],
     ['[{"status":200}]', "stdout does not start with a JSON object"],
-    ['{"status":200}{"status":200}', "stdout is not exactly one valid JSON object"],
-    ['{"status":200', "stdout is not exactly one valid JSON object"],
+    ['{"status":200}{"status":200}', "stdout has more after the response object"],
+    ['{"status":200}\f', "stdout has more after the response object"],
+    ['{"status":200', "stdout is not a valid response object"],
+    ['{"status":200,"x":[1,]}', "stdout is not a valid response object"],
+    ['{"status":200,"body":"\\x"}', "invalid escape"],
+    ['{"status":200,"body":"\t"}', "control character in a string"],
     ["{}", 'the response has no "status"'],
-    ['{"status":"200"}', '"status" is not an integer'],
-    ['{"status":200.5}', '"status" is not an integer'],
-    ['{"status":99}', '"status" 99 is outside 100..599'],
-    ['{"status":600}', '"status" 600 is outside 100..599'],
-    ['{"status":200,"headers":[]}', '"headers" is not an object'],
-    ['{"status":200,"headers":{"A":"b"}}', 'header "A" is not an array of strings'],
-    ['{"status":200,"headers":{"A":[1]}}', 'header "A" is not an array of strings'],
-    ['{"status":200,"body":5}', '"body" is not a string'],
+    ['{"status":null}', 'the response has no "status"'],
+    ['{"status":"200"}', '"status" must be an integer, got a string'],
+    ['{"status":200.5}', '"status" must be an integer literal'],
+    ['{"status":200.0}', '"status" must be an integer literal'],
+    ['{"status":2e2}', '"status" must be an integer literal'],
+    ['{"status":200,"status":500}', 'the response has "status" twice'],
+    ['{"status":99}', '"status" 99 is not a final status (200..599)'],
+    ['{"status":101}', '"status" 101 is not a final status (200..599)'],
+    ['{"status":600}', '"status" 600 is not a final status (200..599)'],
+    ['{"status":-200}', '"status" -200 is not a final status (200..599)'],
+    ['{"status":200,"headers":[]}', '"headers" must be an object, got an array'],
+    ['{"status":200,"headers":{"A":"b"}}', 'header "A" must be an array of strings, got a string'],
+    ['{"status":200,"headers":{"A":[1]}}', 'header "A" must be an array of strings, has a number'],
+    ['{"status":200,"headers":{"A":["1"],"a":["2"]}}', 'header "A" is given twice'],
+    ['{"status":200,"headers":{":status":["1"]}}', 'header ":status": the name is not an HTTP field name'],
+    [
+      '{"status":200,"headers":{"x-a":["ok","a\\r\\nb"]}}',
+      'header "X-A": value 2 is not an HTTP field value (RFC 9110): control character 0x0d',
+    ],
+    ['{"status":200,"headers":{"A":[" x"]}}', "white space at its start or end"],
+    ['{"status":200,"body":5}', '"body" must be a string, got a number'],
     ['{"status":200,"body":"x","body_encoding":"hex"}', 'unknown "body_encoding" "hex"'],
+    ['{"status":200,"body_encoding":"hex"}', 'unknown "body_encoding" "hex"'],
     ['{"status":200,"body":"abc","body_encoding":"base64"}', '"body" is not valid base64'],
   ])("rejects %j", (out, reason) => {
     const decoded = decodeResponse(enc(out));
@@ -135,6 +160,12 @@ describe("decodeResponse follows the host's rules (sandbox/response.go)", () => 
 
   test("rejects stdout that is not UTF-8", () => {
     expect(decodeResponse(new Uint8Array([0x7b, 0xff, 0x7d]))).toEqual({ ok: false, reason: "stdout is not valid UTF-8" });
+  });
+
+  test("checks a value nested as deep as allowed, not deeper", () => {
+    const nested = (n: number) => enc(`{"status":200,"x":${"[".repeat(n)}${"]".repeat(n)}}`);
+    expect(decodeResponse(nested(127)).ok).toBe(true);
+    expect(decodeResponse(nested(128))).toEqual({ ok: false, reason: "stdout is not a valid response object: nested more than 128 deep" });
   });
 });
 

@@ -41,6 +41,15 @@ describe("contract/schema.json", () => {
     '{"status":200,"body":5}',
     '{"status":200,"body":"x","body_encoding":"hex"}',
     '{"status":200,"body":"abc","body_encoding":"base64"}',
+    '{"status":200,"body_encoding":"hex"}',
+    '{"status":100}',
+    '{"status":199}',
+    '{"status":200,"headers":{":status":["500"]}}',
+    '{"status":200,"headers":{"X A":["1"]}}',
+    '{"status":200,"headers":{"X-A":["a\\r\\nb"]}}',
+    '{"status":200,"headers":{"X-A":["a\\u0000b"]}}',
+    '{"status":200,"headers":{"X-A":[" a"]}}',
+    '{"status":200,"headers":{"X-A":["a\\tb", "", "caf\\u00e9"],"B":null}}',
   ])("the harness and the schema agree on %s", (text) => {
     expect(decodeResponse(new TextEncoder().encode(text)).ok).toBe(validate("response", JSON.parse(text)));
   });

@@ -67,6 +67,11 @@ function writeRaw(text: string): void {
   process.stdout.write(text);
 }
 
+/** Writes bytes to stdout as they are. */
+function writeRawBytes(bytes: Uint8Array): void {
+  process.stdout.write(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
 let spins: i32 = 0;
 
 function main(): void {
@@ -102,6 +107,8 @@ function main(): void {
     writeRaw('{"status":200}{"status":201}');
   } else if (path == "/empty") {
     // writes nothing at all
+  } else if (path == "/raw") {
+    writeRawBytes(req.bytes());
   } else if (path == "/bad-header") {
     writeRaw('{"status":200,"headers":{"X-A":"b"}}');
   } else if (path == "/bad-status") {

@@ -28,9 +28,9 @@ export interface GojinnRequest {
 
 /** The response object the guest writes to its stdout. */
 export interface GojinnResponse {
-  /** HTTP status, an integer in 100..599. */
+  /** A final HTTP status, an integer literal in 200..599. */
   status: number;
-  /** Response headers; every value is an array of strings. */
+  /** Response headers: token names (canonical form once decoded), arrays of field values. */
   headers?: Headers;
   /** The body; absent means empty. */
   body?: string;
