@@ -100,16 +100,23 @@ func (m *rewrite) function(body []byte) error {
 			return fmt.Errorf("invalid local type %#x", t)
 		}
 	}
-	locals := r.off
 	recursive, err := m.decodeBody(&r)
 	if err != nil {
 		return err
 	}
 	m.plan(recursive)
 
-	m.buf = append(m.buf[:0], body[:locals]...)
+	// Unchanged instructions are copied in stretches, up to the next
+	// insertion or renumbered index.
+	m.buf = m.buf[:0]
+	from := 0
 	for i := range m.steps {
 		s := &m.steps[i]
+		if s.run == runNone && s.op != opCall && s.op != opRefFunc {
+			continue
+		}
+		m.buf = append(m.buf, body[from:s.start]...)
+		from = s.start
 		if s.run != runNone {
 			if s.cost > 0 {
 				m.buf = append(m.buf, m.chargeHead...)
@@ -122,10 +129,10 @@ func (m *rewrite) function(body []byte) error {
 		}
 		if s.op == opCall || s.op == opRefFunc {
 			m.buf = appendU(append(m.buf, byte(s.op)), uint64(s.fn))
-			continue
+			from = s.end
 		}
-		m.buf = append(m.buf, body[s.start:s.end]...)
 	}
+	m.buf = append(m.buf, body[from:]...)
 	return nil
 }
 
