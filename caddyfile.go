@@ -28,6 +28,7 @@ func init() {
 //	    memory_limit    <size>
 //	    pool_size       <int>
 //	    max_concurrency <int>
+//	    max_queue       <int>
 //	    queue_timeout   <duration>
 //	    max_body_size   <size>
 //	    max_output_size <size>
@@ -105,6 +106,8 @@ func (g *Gojinn) unmarshalArgsAndBlock(d *caddyfile.Dispenser) error {
 			g.PoolSize, err = intArg(d, 0)
 		case "max_concurrency":
 			g.MaxConcurrency, err = intArg(d, 1)
+		case "max_queue":
+			g.MaxQueue, err = intArg(d, 1)
 		case "cache_dir":
 			g.CacheDir, err = oneArg(d)
 		case "debug_secret":

@@ -52,6 +52,8 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"gojinn app.wasm {\n\t\ttimeout -1s\n\t}", "timeout must be greater than 0"},
 		{"gojinn app.wasm {\n\t\tqueue_timeout 0s\n\t}", "queue_timeout must be greater than 0"},
 		{"gojinn app.wasm {\n\t\tmax_concurrency 0\n\t}", "max_concurrency must be greater than 0"},
+		{"gojinn app.wasm {\n\t\tmax_queue 0\n\t}", "max_queue must be greater than 0"},
+		{"gojinn app.wasm {\n\t\tmax_queue 1\n\t\tmax_queue 2\n\t}", "max_queue is given twice"},
 		{"gojinn app.wasm {\n\t\tmax_concurrency many\n\t}", `max_concurrency: "many" is not a whole number`},
 		{"gojinn app.wasm {\n\t\tpool_size -1\n\t}", "pool_size must not be negative"},
 		{"gojinn app.wasm {\n\t\ttimeout 1s\n\t\ttimeout 2s\n\t}", "timeout is given twice"},
@@ -86,7 +88,7 @@ func TestCaddyfileErrors(t *testing.T) {
 // of silently meaning the default.
 func TestJSONNegativeLimits(t *testing.T) {
 	ok := guestPath(t, "ok")
-	for _, field := range []string{"timeout", "queue_timeout", "pool_size", "max_concurrency", "memory_limit", "max_body_size", "max_output_size"} {
+	for _, field := range []string{"timeout", "queue_timeout", "pool_size", "max_concurrency", "max_queue", "memory_limit", "max_body_size", "max_output_size"} {
 		cfg := fmt.Sprintf(`{
 	"admin": {"listen": "localhost:2999"},
 	"apps": {"http": {"http_port": 9080, "servers": {"srv0": {

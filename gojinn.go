@@ -67,6 +67,13 @@ type Gojinn struct {
 	// Retry-After. Default: 4 × GOMAXPROCS.
 	MaxConcurrency int `json:"max_concurrency,omitempty"`
 
+	// MaxQueue caps the requests waiting for a sandbox when MaxConcurrency
+	// are busy; a request beyond it gets 503 with Retry-After at once.
+	// Waiting requests hold no body memory: a body is read only once its
+	// request has a sandbox. Default: 1024, so that 1,000 concurrent
+	// requests to one handler all get answers.
+	MaxQueue int `json:"max_queue,omitempty"`
+
 	// QueueTimeout is how long a request waits for a sandbox when
 	// MaxConcurrency are busy. Default: 30s.
 	QueueTimeout caddy.Duration `json:"queue_timeout,omitempty"`
@@ -192,6 +199,7 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 		},
 		PoolSize:       g.PoolSize,
 		MaxConcurrency: g.MaxConcurrency,
+		MaxQueue:       g.MaxQueue,
 		QueueTimeout:   time.Duration(g.QueueTimeout),
 		Observer:       g.metrics,
 		Env:            env,
@@ -232,6 +240,8 @@ func (g *Gojinn) Validate() error {
 		negative = "pool_size"
 	case g.MaxConcurrency < 0:
 		negative = "max_concurrency"
+	case g.MaxQueue < 0:
+		negative = "max_queue"
 	case g.MemoryLimit < 0:
 		negative = "memory_limit"
 	case g.MaxBodySize < 0:

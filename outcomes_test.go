@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -243,4 +244,119 @@ http://127.0.0.1:9080 {
 
 func userEnv() string {
 	return strings.TrimSpace(getenv("USER"))
+}
+
+// readSignal is a request body that tells when the server first reads it.
+type readSignal struct {
+	*strings.Reader
+	read chan struct{}
+	once sync.Once
+}
+
+func (b *readSignal) Read(p []byte) (int, error) {
+	b.once.Do(func() { close(b.read) })
+	return b.Reader.Read(p)
+}
+
+// With max_concurrency 1 and max_queue 1, while one request runs and one
+// waits, a third gets 503 with Retry-After at once (queue_timeout is a
+// minute). Bodies are read only once a request has its slot: the waiting
+// request's body is not read. (Its client sends it only after
+// `100 Continue`, which Go's server sends on the handler's first read.)
+func TestQueueCap(t *testing.T) {
+	tester, logFile := server(t, fmt.Sprintf(`
+http://127.0.0.1:9080 {
+	gojinn %s {
+		timeout 1m
+		max_concurrency 1
+		max_queue 1
+		queue_timeout 1m
+	}
+}`, testguest.WAT(t, "loop")))
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	defer client.CloseIdleConnections()
+	var bodies [2]*readSignal
+	var cancels [2]context.CancelFunc
+	answered := make(chan int, 2)
+	for i := range bodies {
+		bodies[i] = &readSignal{Reader: strings.NewReader(strings.Repeat("b", 1000)), read: make(chan struct{})}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancels[i] = cancel
+		defer cancel()
+		req := newRequest(t, "POST", base+"/", bodies[i]).WithContext(ctx)
+		req.ContentLength = 1000
+		req.Header.Set("Expect", "100-continue")
+		go func() {
+			if resp, err := client.Do(req); err == nil {
+				resp.Body.Close()
+			}
+			answered <- i
+		}()
+	}
+	read := func(i int) bool {
+		select {
+		case <-bodies[i].read:
+			return true
+		default:
+			return false
+		}
+	}
+	running := -1
+	for range 100 {
+		if read(0) {
+			running = 0
+		} else if read(1) {
+			running = 1
+		}
+		if running >= 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if running < 0 {
+		t.Fatal("no request's body was read: none is running")
+	}
+	waiting := 1 - running
+
+	// The third request is refused at once: the one queue place is taken.
+	probe := &http.Client{Transport: tester.Client.Transport, Timeout: 5 * time.Second}
+	refused := false
+	for try := range 20 {
+		req := newRequest(t, "GET", base+"/", nil)
+		req.Header.Set("X-Request-ID", fmt.Sprintf("rid-queue-%d", try))
+		resp, err := probe.Do(req)
+		if err != nil {
+			continue // it was queued (the waiting request had not arrived yet): its client gave up
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("third request: got %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+		e := waitForLog(t, logFile, "http.handlers.gojinn", func(e map[string]any) bool {
+			return e["trace_id"] == fmt.Sprintf("rid-queue-%d", try)
+		})
+		if e["outcome"] != "overload" || !strings.Contains(fmt.Sprint(e["reason"]), "max_queue") {
+			t.Errorf("log entry = %v", e)
+		}
+		refused = true
+		break
+	}
+	if !refused {
+		t.Fatal("the third request was never refused")
+	}
+	select {
+	case i := <-answered:
+		t.Fatalf("request %d was answered; want one running and one waiting", i)
+	default:
+	}
+	if read(waiting) {
+		t.Fatal("the waiting request's body was read before it had a sandbox")
+	}
+	// When the running request goes away, the waiting one gets the slot.
+	cancels[running]()
+	select {
+	case <-bodies[waiting].read:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the waiting request never got the slot")
+	}
 }

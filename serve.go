@@ -16,11 +16,23 @@ import (
 
 // ServeHTTP runs the guest for r. The guest's answer is written only once
 // it is complete and valid; failures get the status of docs/contract.md.
+//
+// The body is read only once the request holds a sandbox slot, so the
+// requests waiting in the queue (at most max_queue) hold no body memory.
 func (g *Gojinn) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
 	inv := invocation{start: time.Now(), debug: g.takeDebugHeader(r)}
 	inv.span = g.startSpan(r) // does nothing unless Caddy's tracing is on
 	inv.traceID = inv.span.traceIDOf(r)
+	ctx := inv.span.context(r)
 
+	if r.ContentLength > g.maxBodySize { // refused before it queues
+		return g.failed(w, r, &inv, nil, bodyTooLarge(g.maxBodySize))
+	}
+	slot, err := g.runner.Acquire(ctx)
+	if err != nil {
+		return g.failed(w, r, &inv, nil, err)
+	}
+	defer slot.Release() // for the paths that do not reach Run
 	body, err := g.readBody(r)
 	if err != nil {
 		return g.failed(w, r, &inv, nil, err)
@@ -36,7 +48,7 @@ func (g *Gojinn) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.H
 		Proto:      r.Proto,
 	}
 	inv.stderr = &guestStderr{handler: g, traceID: inv.traceID}
-	res := g.runner.Run(inv.span.context(r), &req, inv.stderr)
+	res := slot.Run(ctx, &req, inv.stderr)
 	inv.stderr.close()
 	if res.Err != nil {
 		return g.failed(w, r, &inv, &res, res.Err)
@@ -62,9 +74,6 @@ type invocation struct {
 
 // readBody reads the whole request body, up to MaxBodySize.
 func (g *Gojinn) readBody(r *http.Request) ([]byte, error) {
-	if r.ContentLength > g.maxBodySize {
-		return nil, bodyTooLarge(g.maxBodySize)
-	}
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
