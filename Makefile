@@ -45,7 +45,10 @@ sdk-ts/node_modules/.installed: sdk-ts/package.json sdk-ts/package-lock.json
 	cd sdk-ts && npm ci --no-audit --no-fund
 	@touch $@
 
-sdk-ts/dist/.built: sdk-ts/node_modules/.installed $(shell find sdk-ts/src -type f 2>/dev/null) sdk-ts/package.json
+# npm run build also builds dist/gojinn-meter.wasm, the host's metering
+# rewriter for WASI (cmd/gojinn-meter), which the harness runs.
+sdk-ts/dist/.built: sdk-ts/node_modules/.installed $(shell find sdk-ts/src -type f 2>/dev/null) sdk-ts/package.json \
+		$(filter-out %_test.go,$(wildcard sandbox/meter/*.go)) cmd/gojinn-meter/main.go
 	cd sdk-ts && npm run build
 	@touch $@
 

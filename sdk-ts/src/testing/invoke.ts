@@ -6,6 +6,7 @@ import { decodeResponse } from "../contract/response.js";
 import { DROPPED_RESPONSE_HEADERS, failureStatus, type Headers, type Outcome } from "../contract/types.js";
 import { compileWasm, readWasmFile } from "../wasm/inspect.js";
 import { parseLogs, type LogEntry } from "./logs.js";
+import { instrument } from "./meter.js";
 import { buildRequest, type InvokeRequest } from "./request.js";
 import type { GuestExit, GuestJob } from "./worker-protocol.js";
 
@@ -52,6 +53,13 @@ export interface InvokeResult {
   stdout: Uint8Array;
   /** The guest's linear memory when it stopped, in bytes (the host caps it with memory_limit). */
   memoryBytes: number;
+  /**
+   * Fuel the run used, in the host's units (docs/architecture.md, Metering):
+   * the same module and request use the same fuel here and in Caddy. Null
+   * when `invoke` was given a compiled `WebAssembly.Module` (its bytes are
+   * needed to meter it) or the run was stopped by the timeout.
+   */
+  fuel: number | null;
 }
 
 const STATUS_TEXT: Record<number, string> = { 502: "Bad Gateway", 504: "Gateway Timeout" };
@@ -60,14 +68,26 @@ const moduleCache = new Map<string, { mtimeMs: number; size: number; module: Web
 
 async function loadModule(wasm: string | Uint8Array | WebAssembly.Module): Promise<{ module: WebAssembly.Module; name: string }> {
   if (wasm instanceof WebAssembly.Module) return { module: wasm, name: "handler.wasm" };
-  if (typeof wasm !== "string") return { module: await compileWasm(wasm, "handler.wasm"), name: "handler.wasm" };
+  if (typeof wasm !== "string") return { module: await compileMetered(wasm, "handler.wasm"), name: "handler.wasm" };
   const file = path.resolve(wasm);
   const s = await stat(file).catch(() => null);
   const cached = moduleCache.get(file);
   if (s && cached && cached.mtimeMs === s.mtimeMs && cached.size === s.size) return { module: cached.module, name: path.basename(file) };
-  const module = await compileWasm(await readWasmFile(wasm), wasm);
+  const module = await compileMetered(await readWasmFile(wasm), wasm);
   if (s) moduleCache.set(file, { mtimeMs: s.mtimeMs, size: s.size, module });
   return { module, name: path.basename(file) };
+}
+
+/** Meters and compiles a module; an invalid one fails as compileWasm says. */
+async function compileMetered(bytes: Uint8Array, name: string): Promise<WebAssembly.Module> {
+  let metered: Uint8Array;
+  try {
+    metered = await instrument(bytes, name);
+  } catch (err) {
+    await compileWasm(bytes, name); // throws the usual error for invalid wasm
+    throw err;
+  }
+  return compileWasm(metered, name);
 }
 
 function runInWorker(job: GuestJob, timeoutMs: number): Promise<GuestExit | "timeout"> {
@@ -106,6 +126,7 @@ function failed(outcome: Exclude<Outcome, "ok">, reason: string, exit: Partial<G
     reason,
     stdout: exit.stdout ?? new Uint8Array(),
     memoryBytes: exit.memoryBytes ?? 0,
+    fuel: exit.fuel ?? null,
   };
 }
 
@@ -169,5 +190,6 @@ export async function invoke(
     outcome: "ok",
     stdout: exit.stdout,
     memoryBytes: exit.memoryBytes,
+    fuel: exit.fuel,
   };
 }

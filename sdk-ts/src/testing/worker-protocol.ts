@@ -22,6 +22,8 @@ export interface GuestExit {
   stderr: Uint8Array;
   /** The size of the guest's linear memory when it stopped, in bytes. */
   memoryBytes: number;
+  /** Fuel the run used; null when the module is not metered. */
+  fuel: number | null;
   /** Set when the guest trapped or was stopped for its output. */
   failure?: { kind: "trap" | "output_limit"; message: string };
 }

@@ -4,6 +4,7 @@
 import { openSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { WASI } from "node:wasi";
+import { FuelAccount, METER_IMPORT_MODULE, REFUEL_IMPORT } from "./meter.js";
 import type { GuestExit, GuestJob } from "./worker-protocol.js";
 
 // node:wasi warns that it is experimental on every use: not news to a user.
@@ -41,6 +42,8 @@ function run(job: GuestJob): GuestExit {
   let stdoutSize = 0;
   let stdinOffset = 0;
   let memory: WebAssembly.Memory | undefined;
+  let instance: WebAssembly.Instance | undefined;
+  const fuel = new FuelAccount();
   const base = wasi.wasiImport as Record<string, (...args: number[]) => number>;
   const iovecs = (iovs: number, count: number): Array<[number, number]> => {
     const view = new DataView(memory!.buffer);
@@ -113,10 +116,14 @@ function run(job: GuestJob): GuestExit {
     stdout: concat(stdout),
     stderr: concat(stderr),
     memoryBytes: memory?.buffer.byteLength ?? 0,
+    fuel: fuel.consumed(instance?.exports),
     ...(failure ? { failure } : {}),
   });
   try {
-    const instance = new WebAssembly.Instance(job.module, { wasi_snapshot_preview1: imports });
+    instance = new WebAssembly.Instance(job.module, {
+      wasi_snapshot_preview1: imports,
+      [METER_IMPORT_MODULE]: { [REFUEL_IMPORT]: fuel.refuel },
+    });
     memory = instance.exports["memory"] as WebAssembly.Memory;
     const code = wasi.start(instance);
     return result(code);

@@ -1,0 +1,66 @@
+package meter
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/meter/fuel-vectors.json with the fuel measured now")
+
+// fuelVector is one entry of testdata/meter/fuel-vectors.json: a request
+// to testdata/meter/fuel-guest.wasm, the exact stdin the TypeScript
+// harness sends for it, and the fuel the run uses. sdk-ts's fuel test
+// runs the same vectors through invoke.
+type fuelVector struct {
+	Description string          `json:"description"`
+	Request     json.RawMessage `json:"request"`
+	Stdin       string          `json:"stdin"`
+	Fuel        int64           `json:"fuel"`
+}
+
+// TestFuelVectors: the Go host's fuel for each vector is the recorded one
+// (and so the harness's, which checks the same file).
+func TestFuelVectors(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "meter")
+	wasm, err := os.ReadFile(filepath.Join(dir, "fuel-guest.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ := os.ReadFile(filepath.Join(dir, "fuel-guest.wat"))
+	if built := wat2wasm(t, string(src)); !bytes.Equal(built, wasm) {
+		t.Fatal("fuel-guest.wasm is not fuel-guest.wat: rebuild it with wat2wasm")
+	}
+	file := filepath.Join(dir, "fuel-vectors.json")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vectors []fuelVector
+	if err := json.Unmarshal(b, &vectors); err != nil {
+		t.Fatal(err)
+	}
+	rt := newHost(t, true)
+	compiled := compileInstrumented(t, rt, wasm)
+	for i, v := range vectors {
+		o := runStart(t, rt, compiled, "_start", []byte(v.Stdin), &Budget{}, time.Minute)
+		if o.err != "" || o.stdout != `{"status":200,"body":"ok"}` {
+			t.Fatalf("%s: %+v", v.Description, o)
+		}
+		if *update {
+			vectors[i].Fuel = o.fuel
+		} else if o.fuel != v.Fuel {
+			t.Errorf("%s: fuel %d, want %d", v.Description, o.fuel, v.Fuel)
+		}
+	}
+	if *update {
+		out, _ := json.MarshalIndent(vectors, "", "  ")
+		if err := os.WriteFile(file, append(out, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
