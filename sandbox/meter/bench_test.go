@@ -10,7 +10,9 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 )
 
-// BenchmarkRun runs guests three ways: instrumented (refuel hands out
+// BenchmarkRun runs guests (spin.wat: a 10M-iteration loop; sha256-go: a
+// standard Go guest hashing 20,000 times; echo-go: the standard Go echo)
+// three ways: instrumented (refuel hands out
 // slices, no termination checks), as they are without checks (the floor),
 // and as they are with wazero's termination checks (WithCloseOnContextDone,
 // what the sandbox used before metering).
@@ -18,10 +20,11 @@ import (
 //	go test -run '^$' -bench BenchmarkRun -benchtime 20x ./sandbox/meter/
 func BenchmarkRun(b *testing.B) {
 	guests := map[string][]byte{
-		"spin":    testguest.Read(b, testguest.WAT(b, "spin")),
-		"echo-go": testguest.Read(b, testguest.Go(b, "echo-go")),
+		"spin":      testguest.Read(b, testguest.WAT(b, "spin")),
+		"echo-go":   testguest.Read(b, testguest.Go(b, "echo-go")),
+		"sha256-go": testguest.Read(b, testguest.Go(b, "testdata/meter/sha256-go")),
 	}
-	for _, name := range []string{"spin", "echo-go"} {
+	for _, name := range []string{"spin", "sha256-go", "echo-go"} {
 		wasm := guests[name]
 		inst, err := Instrument(wasm)
 		if err != nil {
@@ -100,4 +103,36 @@ func BenchmarkInstrument(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkStopDelay is how late an endless loop (testdata/guests/loop.wat),
+// instrumented, stops after its deadline: the refuel import checks the
+// deadline once per slice of DefaultSlice units.
+//
+//	go test -run '^$' -bench BenchmarkStopDelay -benchtime 20x ./sandbox/meter/
+func BenchmarkStopDelay(b *testing.B) {
+	rt := newHost(b, true)
+	compiled, err := rt.CompileModule(context.Background(), mustInstrument(b, testguest.Read(b, testguest.WAT(b, "loop"))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var late time.Duration
+	for b.Loop() {
+		const bound = 20 * time.Millisecond
+		start := time.Now()
+		if o := runStart(b, rt, compiled, "_start", []byte(guestRequest), &Budget{}, bound); o.err == "" {
+			b.Fatalf("the endless loop ended: %+v", o)
+		}
+		late += time.Since(start) - bound
+	}
+	b.ReportMetric(float64(late.Microseconds())/1000/float64(b.N), "ms-late/op")
+}
+
+func mustInstrument(tb testing.TB, wasm []byte) []byte {
+	tb.Helper()
+	inst, err := Instrument(wasm)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return inst
 }

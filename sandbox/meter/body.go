@@ -3,6 +3,7 @@ package meter
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // How a straight-line run of code begins.
@@ -69,7 +70,10 @@ func (m *rewrite) code(r *reader) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := m.function(body); err != nil {
+		if int(i) >= len(m.funcParams) {
+			return nil, errors.New("more function bodies than functions")
+		}
+		if err := m.function(body, m.funcParams[i]); err != nil {
 			return nil, fmt.Errorf("function %d: %w", m.importedFuncs+i, err)
 		}
 		out = appendU(out, uint64(len(m.buf)))
@@ -81,15 +85,19 @@ func (m *rewrite) code(r *reader) ([]byte, error) {
 	return out, nil
 }
 
-// function instruments one body into m.buf.
-func (m *rewrite) function(body []byte) error {
+// function instruments one body into m.buf; params is the function's
+// parameter count.
+func (m *rewrite) function(body []byte, params uint32) error {
 	r := reader{b: body}
-	n, err := r.vec()
+	entries, err := r.vec()
 	if err != nil {
 		return err
 	}
-	for ; n > 0; n-- {
-		if _, err := r.u32(); err != nil {
+	entriesStart := r.off
+	locals := uint64(params)
+	for i := entries; i > 0; i-- {
+		n, err := r.u32()
+		if err != nil {
 			return err
 		}
 		t, err := r.byte()
@@ -99,20 +107,36 @@ func (m *rewrite) function(body []byte) error {
 		if !isValType(t) {
 			return fmt.Errorf("invalid local type %#x", t)
 		}
+		locals += uint64(n)
 	}
-	recursive, err := m.decodeBody(&r)
+	localsEnd := r.off
+	recursive, bulk, err := m.decodeBody(&r)
 	if err != nil {
 		return err
 	}
 	m.plan(recursive)
 
-	// Unchanged instructions are copied in stretches, up to the next
-	// insertion or renumbered index.
 	m.buf = m.buf[:0]
 	from := 0
+	var scratch uint32
+	if bulk {
+		// One more i32 local, after all the others: the length operand of
+		// bulk instructions, charged per byte or element.
+		if locals >= math.MaxUint32 {
+			return errors.New("too many locals")
+		}
+		scratch = uint32(locals)
+		m.buf = appendU(m.buf, uint64(entries)+1)
+		m.buf = append(m.buf, body[entriesStart:localsEnd]...)
+		m.buf = append(m.buf, 1, 0x7f)
+		from = localsEnd
+	}
+	// Unchanged instructions are copied in stretches, up to the next
+	// insertion or renumbered index.
 	for i := range m.steps {
 		s := &m.steps[i]
-		if s.run == runNone && s.op != opCall && s.op != opRefFunc {
+		per := perUnit(s.op)
+		if s.run == runNone && s.op != opCall && s.op != opRefFunc && per == 0 {
 			continue
 		}
 		m.buf = append(m.buf, body[from:s.start]...)
@@ -127,24 +151,60 @@ func (m *rewrite) function(body []byte) error {
 				m.buf = append(m.buf, m.check...)
 			}
 		}
-		if s.op == opCall || s.op == opRefFunc {
+		switch {
+		case s.op == opCall || s.op == opRefFunc:
 			m.buf = appendU(append(m.buf, byte(s.op)), uint64(s.fn))
 			from = s.end
+		case per != 0:
+			m.buf = m.chargeLength(m.buf, scratch, per)
 		}
 	}
 	m.buf = append(m.buf, body[from:]...)
 	return nil
 }
 
+// perUnit is how many bytes or elements of a bulk instruction's length
+// operand cost one unit of fuel beyond the instruction's own: 64 bytes
+// for memory.init, memory.copy and memory.fill, one element for
+// table.init, table.copy and table.fill; 0 for other instructions.
+func perUnit(op Opcode) uint32 {
+	switch op {
+	case prefixMisc<<16 | 8, prefixMisc<<16 | 10, prefixMisc<<16 | 11:
+		return 64
+	case prefixMisc<<16 | 12, prefixMisc<<16 | 14, prefixMisc<<16 | 17:
+		return 1
+	}
+	return 0
+}
+
+// chargeLength charges the length operand n, on top of the stack before a
+// bulk instruction and kept there:
+// local.tee $n; global.get $fuel; local.get $n; i64.extend_i32_u;
+// [i64.const 6; i64.shr_u]; i64.sub; global.set $fuel.
+func (m *rewrite) chargeLength(b []byte, scratch, per uint32) []byte {
+	b = appendU(append(b, byte(opLocalTee)), uint64(scratch))
+	b = append(b, m.chargeHead[:len(m.chargeHead)-1]...) // global.get $fuel
+	b = appendU(append(b, byte(opLocalGet)), uint64(scratch))
+	b = append(b, byte(opI64ExtendI32U))
+	if per == 64 {
+		b = append(b, byte(opI64Const), 6, byte(opI64ShrU))
+	}
+	return append(b, m.chargeTail...)
+}
+
 // decodeBody decodes the instructions of a body into m.steps. It reports
 // whether the function calls a function defined in the module (directly or
-// through a table): only such a function can be part of a recursion.
-func (m *rewrite) decodeBody(r *reader) (recursive bool, err error) {
+// through a table): only such a function can be part of a recursion; and
+// whether it has bulk instructions charged by length.
+func (m *rewrite) decodeBody(r *reader) (recursive, bulk bool, err error) {
 	m.steps, m.ctl = m.steps[:0], m.ctl[:0]
 	for {
 		start := r.off
 		if err := r.instr(&m.in); err != nil {
-			return false, err
+			return false, false, err
+		}
+		if perUnit(m.in.Op) != 0 {
+			bulk = true
 		}
 		s := step{start: start, end: r.off, op: m.in.Op}
 		switch s.op {
@@ -152,22 +212,22 @@ func (m *rewrite) decodeBody(r *reader) (recursive bool, err error) {
 			m.ctl = append(m.ctl, s.op)
 		case opElse:
 			if len(m.ctl) == 0 || m.ctl[len(m.ctl)-1] != opIf {
-				return false, fmt.Errorf("at byte %d: else outside if", start)
+				return false, false, fmt.Errorf("at byte %d: else outside if", start)
 			}
 			m.ctl[len(m.ctl)-1] = opElse
 		case opEnd:
 			if len(m.ctl) == 0 { // the function's end
 				m.steps = append(m.steps, s)
 				if !r.done() {
-					return false, fmt.Errorf("at byte %d: code after the function's end", r.off)
+					return false, false, fmt.Errorf("at byte %d: code after the function's end", r.off)
 				}
-				return recursive, nil
+				return recursive, bulk, nil
 			}
 			s.closesLoop = m.ctl[len(m.ctl)-1] == opLoop
 			m.ctl = m.ctl[:len(m.ctl)-1]
 		case opCall, opRefFunc:
 			if s.fn, err = m.fn(m.in.Index); err != nil {
-				return false, fmt.Errorf("at byte %d: %w", start, err)
+				return false, false, fmt.Errorf("at byte %d: %w", start, err)
 			}
 			if s.op == opCall && m.in.Index >= m.importedFuncs {
 				recursive = true

@@ -31,12 +31,14 @@
 // instruction except the structural markers block, loop, else, end and
 // nop, which execute nothing of their own. A call costs 1 in the caller
 // (and its callee's body its own instructions); an imported (host)
-// function's work is not metered. Bulk memory and table instructions
-// (memory.fill, memory.copy, memory.init, table.fill, table.copy,
-// table.init) and memory.grow cost 1 whatever their length: their time is
-// bounded by the memory limit and covered by the run's deadline, not by
-// fuel. A run is charged in full when it starts: an instruction after a
-// trap or a call that does not return (proc_exit) in the same run has been
+// function's work is not metered. Bulk instructions add their length:
+// memory.fill, memory.copy and memory.init one unit per 64 bytes (rounded
+// down), table.fill, table.copy and table.init one per element, charged
+// from the length operand just before they run (through one added i32
+// local in the functions that use them). memory.grow costs 1.
+//
+// A run is charged in full when it starts: an instruction after a trap or
+// a call that does not return (proc_exit) in the same run has been
 // charged. Fuel used therefore depends only on the module and on what the
 // guest computes, never on the machine, its load or the slice size: the
 // same request to the same module always uses the same fuel.
@@ -49,8 +51,8 @@
 //
 // # What is kept
 //
-// Instructions, locals, types, tables, memories, data and every other
-// index are unchanged. Custom sections: "name" is rewritten, "producers"
+// Instructions, types, tables, memories, data and every other index are
+// unchanged (a local is only ever appended). Custom sections: "name" is rewritten, "producers"
 // and "target_features" kept; the others (DWARF, source maps, unknown
 // ones) are dropped, since code offsets and function indices change.
 //

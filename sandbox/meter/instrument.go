@@ -32,6 +32,9 @@ var keptCustom = []string{"producers", "target_features"}
 type rewrite struct {
 	types, importedFuncs, funcs, importedGlobals, globals uint32
 
+	typeParams []uint32 // parameter count of each type
+	funcParams []uint32 // parameter count of each defined function
+
 	refuel uint32 // function index of the refuel import
 	fuel   uint32 // global index of the counter
 
@@ -136,6 +139,9 @@ func (m *rewrite) count(s section) error {
 	switch s.id {
 	case secType:
 		m.types, err = r.vec()
+		for i := uint32(0); i < m.types && err == nil; i++ {
+			err = m.readType(&r)
+		}
 	case secImport:
 		err = m.countImports(&r)
 	case secFunction:
@@ -145,9 +151,43 @@ func (m *rewrite) count(s section) error {
 			err = errors.New("too many functions")
 		}
 		m.funcs += n
+		for ; n > 0 && err == nil; n-- {
+			var t uint32
+			if t, err = r.u32(); err == nil && t >= uint32(len(m.typeParams)) {
+				err = fmt.Errorf("type index %d out of range", t)
+			}
+			if err == nil {
+				m.funcParams = append(m.funcParams, m.typeParams[t])
+			}
+		}
 	case secGlobal:
 		m.globals, err = r.vec()
 	}
+	return err
+}
+
+// readType reads a function type and records its parameter count.
+func (m *rewrite) readType(r *reader) error {
+	form, err := r.byte()
+	if err != nil {
+		return err
+	}
+	if form != 0x60 {
+		return fmt.Errorf("unknown type form %#x", form)
+	}
+	params, err := r.vec()
+	if err != nil {
+		return err
+	}
+	if _, err := r.bytes(params); err != nil {
+		return err
+	}
+	results, err := r.vec()
+	if err != nil {
+		return err
+	}
+	_, err = r.bytes(results)
+	m.typeParams = append(m.typeParams, params)
 	return err
 }
 

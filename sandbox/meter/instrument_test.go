@@ -32,6 +32,17 @@ const fuelWAT = `(module
     (block $a (block $b (br_table $a $b (local.get 0))) (return (i32.const 10)))
     (i32.const 20))
   (func (export "trap") (unreachable))
+  (memory 1) (table 4 funcref) (data $d "0123456789") (elem $e func $fact $fact)
+  (func (export "fill") (param i32) (memory.fill (i32.const 0) (i32.const 7) (local.get 0)))
+  (func (export "copy") (param i32) (memory.copy (i32.const 100) (i32.const 0) (local.get 0)))
+  (func (export "init") (param i32) (memory.init $d (i32.const 0) (i32.const 0) (local.get 0)))
+  (func (export "tfill") (param i32) (table.fill 0 (i32.const 0) (ref.null func) (local.get 0)))
+  (func (export "tcopy") (param i32) (table.copy (i32.const 2) (i32.const 0) (local.get 0)))
+  (func (export "tinit") (param i32) (table.init $e (i32.const 0) (i32.const 0) (local.get 0)))
+  (func (export "fill2") (param i32) (local $a i64) (local $b f32)
+    (local.set $a (i64.const 5))
+    (memory.fill (i32.const 0) (i32.const 1) (local.get 0))
+    (drop (local.get $a)))
 )`
 
 // call instantiates compiled and calls fn with args under budget b; it
@@ -67,7 +78,8 @@ func compileInstrumented(t *testing.T, rt wazero.Runtime, wasm []byte) wazero.Co
 }
 
 // TestFuelIsExact: fuel is one unit per executed instruction, block, loop,
-// else, end and nop excepted, on every path, whatever the slice size.
+// else, end and nop excepted, on every path, whatever the slice size; bulk
+// memory instructions add one per 64 bytes, bulk table ones one per element.
 func TestFuelIsExact(t *testing.T) {
 	rt := newHost(t, true)
 	compiled := compileInstrumented(t, rt, wat2wasm(t, fuelWAT))
@@ -87,6 +99,15 @@ func TestFuelIsExact(t *testing.T) {
 		{"fact", 10, 3628800, 94, "9 per level + 4"},
 		{"sw", 0, 20, 3, "local.get, br_table, i32.const"},
 		{"sw", 1, 10, 4, "local.get, br_table, i32.const, return"},
+		{"fill", 0, 0, 4, "4 instructions + 1 per 64 bytes"},
+		{"fill", 63, 0, 4, "4 instructions + 1 per 64 bytes"},
+		{"fill", 6400, 0, 104, "4 instructions + 1 per 64 bytes"},
+		{"copy", 128, 0, 6, "4 instructions + 1 per 64 bytes"},
+		{"init", 10, 0, 4, "4 instructions + 1 per 64 bytes"},
+		{"tfill", 3, 0, 7, "4 instructions + 1 per element"},
+		{"tcopy", 2, 0, 6, "4 instructions + 1 per element"},
+		{"tinit", 2, 0, 6, "4 instructions + 1 per element"},
+		{"fill2", 640, 0, 18, "8 instructions + 1 per 64 bytes (scratch local after the others)"},
 	} {
 		for _, slice := range []int64{1, 7, DefaultSlice} {
 			got, fuel, err := call(t, rt, compiled, &Budget{Slice: slice}, c.fn, c.arg)
@@ -99,6 +120,11 @@ func TestFuelIsExact(t *testing.T) {
 	_, fuel, err := call(t, rt, compiled, &Budget{}, "trap")
 	if err == nil || !strings.Contains(err.Error(), "unreachable") || fuel != 1 {
 		t.Errorf("trap: fuel %d, %v; want 1 and the unreachable trap", fuel, err)
+	}
+	// A bulk instruction that traps has been charged for its length.
+	_, fuel, err = call(t, rt, compiled, &Budget{}, "init", 11)
+	if err == nil || !strings.Contains(err.Error(), "out of bounds") || fuel != 4 {
+		t.Errorf("init(11): fuel %d, %v; want 4 and the out of bounds trap", fuel, err)
 	}
 }
 

@@ -8,25 +8,29 @@ type Opcode uint32
 // The opcodes the rewriter treats specially; the others are only decoded
 // and copied.
 const (
-	opUnreachable  Opcode = 0x00
-	opNop          Opcode = 0x01
-	opBlock        Opcode = 0x02
-	opLoop         Opcode = 0x03
-	opIf           Opcode = 0x04
-	opElse         Opcode = 0x05
-	opEnd          Opcode = 0x0b
-	opBr           Opcode = 0x0c
-	opBrIf         Opcode = 0x0d
-	opBrTable      Opcode = 0x0e
-	opReturn       Opcode = 0x0f
-	opCall         Opcode = 0x10
-	opCallIndirect Opcode = 0x11
-	opGlobalGet    Opcode = 0x23
-	opGlobalSet    Opcode = 0x24
-	opI64Const     Opcode = 0x42
-	opI64LtS       Opcode = 0x53
-	opI64Sub       Opcode = 0x7d
-	opRefFunc      Opcode = 0xd2
+	opUnreachable   Opcode = 0x00
+	opNop           Opcode = 0x01
+	opBlock         Opcode = 0x02
+	opLoop          Opcode = 0x03
+	opIf            Opcode = 0x04
+	opElse          Opcode = 0x05
+	opEnd           Opcode = 0x0b
+	opBr            Opcode = 0x0c
+	opBrIf          Opcode = 0x0d
+	opBrTable       Opcode = 0x0e
+	opReturn        Opcode = 0x0f
+	opCall          Opcode = 0x10
+	opCallIndirect  Opcode = 0x11
+	opLocalGet      Opcode = 0x20
+	opLocalTee      Opcode = 0x22
+	opGlobalGet     Opcode = 0x23
+	opGlobalSet     Opcode = 0x24
+	opI64Const      Opcode = 0x42
+	opI64LtS        Opcode = 0x53
+	opI64Sub        Opcode = 0x7d
+	opI64ShrU       Opcode = 0x88
+	opI64ExtendI32U Opcode = 0xad
+	opRefFunc       Opcode = 0xd2
 
 	prefixMisc Opcode = 0xfc
 	prefixSIMD Opcode = 0xfd
