@@ -1,6 +1,7 @@
 package gojinn_test
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -114,5 +115,100 @@ func forceReload(t *testing.T, cfg string) {
 	if resp.StatusCode != 200 {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("forced reload: %d %s", resp.StatusCode, b)
+	}
+}
+
+// A reload that replaces a module (a changed .wasm at the same path) lets
+// the requests running on the old one finish with its answer, while other
+// handlers keep answering from fresh instances: the old module is released
+// only after its last run, and no memory it uses is handed to another.
+func TestReloadWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	slow := filepath.Join(dir, "slow.wasm")
+	copyFile(t, testguest.WAT(t, "slow"), slow)
+	site := fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn /slow %s\n\tgojinn /count %s\n\tgojinn /clean %s\n}\n",
+		slow, testguest.WAT(t, "counter"), testguest.WAT(t, "dirty"))
+	tester, logFile := server(t, site)
+
+	get := func(path string) (int, string) {
+		resp, err := tester.Client.Get(base + path)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	const running = 2
+	slowAnswers := make(chan string, running)
+	for range running {
+		go func() {
+			code, body := get("/slow")
+			slowAnswers <- fmt.Sprintf("%d %s", code, body)
+		}()
+	}
+	// Each slow guest logs "started" once it runs.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		n := 0
+		for _, e := range logEntries(t, logFile, "http.handlers.gojinn") {
+			if e["msg"] == "started" {
+				n++
+			}
+		}
+		if n == running {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d slow guests started; log:\n%s", n, readFile(t, logFile))
+		}
+	}
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var fresh atomic.Int64
+	var firstWrong atomic.Value
+	for _, c := range []struct{ path, want string }{{"/count", "1"}, {"/clean", "clean"}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				code, body := get(c.path)
+				if code == 0 {
+					// No answer at all: Caddy's listeners, handed over on a
+					// reload, can drop a connection the server never read.
+					continue
+				}
+				if code != 200 || body != c.want {
+					firstWrong.CompareAndSwap(nil, fmt.Sprintf("%s: %d %q", c.path, code, body))
+				}
+				fresh.Add(1)
+			}
+		}()
+	}
+	v2 := bytes.Replace(testguest.Read(t, slow), []byte("slow-1"), []byte("slow-2"), 1)
+	if err := os.WriteFile(slow, v2, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	forceReload(t, globals(logFile)+"\n"+site)
+	for range running {
+		if a := <-slowAnswers; a != "200 slow-1" {
+			t.Errorf("a request running during the reload answered %q, want the old module's 200 slow-1", a)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	if w := firstWrong.Load(); w != nil {
+		t.Fatalf("of %d requests to other handlers during the reload, one answered %v", fresh.Load(), w)
+	}
+	if code, body := get("/slow"); code != 200 || body != "slow-2" {
+		t.Fatalf("after the reload: %d %q, want the new module's slow-2", code, body)
+	}
+	if n := gojinn.CompiledModuleCount(); n != 3 {
+		t.Fatalf("%d compiled modules alive after the reload, want 3", n)
 	}
 }

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -20,6 +21,11 @@ type Module struct {
 	runtime  wazero.Runtime
 	compiled wazero.CompiledModule
 	opts     Options
+
+	mu      sync.Mutex
+	users   int  // runs (from Acquire to their slot's release) and pooled instances
+	closing bool // Close was called: the last user releases the module
+	closed  bool // released: nothing may use it any more
 }
 
 // Compile validates and compiles wasm. name (the file) is only used in
@@ -65,8 +71,52 @@ func Compile(ctx context.Context, name string, wasm []byte, opts Options) (*Modu
 	return &Module{runtime: rt, compiled: compiled, opts: opts}, nil
 }
 
-// Close releases the runtime and everything instantiated from it.
+// errModuleClosed is why a run cannot start on a closed module.
+var errModuleClosed = errors.New("the module was closed (its config was unloaded)")
+
+// use registers a user of the module, who must call leave when done; it
+// fails once the module is released.
+func (m *Module) use() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return errModuleClosed
+	}
+	m.users++
+	return nil
+}
+
+// leave ends a use; the last one after Close releases the module.
+func (m *Module) leave() {
+	m.mu.Lock()
+	m.users--
+	last := m.users == 0 && m.closing && !m.closed
+	m.closed = m.closed || last
+	m.mu.Unlock()
+	if last {
+		_ = m.release(context.Background())
+	}
+}
+
+// Close releases the runtime, the compiled code and everything instantiated
+// from them, once nothing uses them: at once when no run is in flight,
+// otherwise when the last run (or pooled instance) has ended. Runs in flight
+// finish normally; closing the runtime under them would free the linear
+// memory they are still writing. Runs that call Acquire after the release
+// fail with OutcomeOverload.
 func (m *Module) Close(ctx context.Context) error {
+	m.mu.Lock()
+	m.closing = true
+	now := m.users == 0 && !m.closed
+	m.closed = m.closed || now
+	m.mu.Unlock()
+	if now {
+		return m.release(ctx)
+	}
+	return nil
+}
+
+func (m *Module) release(ctx context.Context) error {
 	return m.runtime.Close(ctx)
 }
 

@@ -32,11 +32,16 @@ func (r *Runner) prepare() (*instance, error) {
 	inst.stdin = stdinGate{ready: make(chan struct{}), done: ctx.Done()}
 	inst.stdout = outputBuffer{max: r.limits.MaxOutput, stop: stop}
 	mc := r.config.WithStdin(&inst.stdin).WithStdout(&inst.stdout).WithStderr(&inst.stderr)
+	if err := r.module.use(); err != nil { // the instance keeps the module alive until it ends
+		stop(err)
+		return nil, err
+	}
 	t0 := time.Now()
 	mod, start, err := r.module.instantiate(ctx, mc)
 	r.obs.ObserveInstantiate(time.Since(t0))
 	if err != nil {
 		stop(err)
+		r.module.leave()
 		return nil, err
 	}
 	inst.mod = mod
@@ -44,6 +49,7 @@ func (r *Runner) prepare() (*instance, error) {
 		_, inst.err = start.Call(ctx)
 		inst.mem = memorySize(mod)
 		_ = mod.Close(context.Background())
+		r.module.leave()
 		close(inst.done)
 	}()
 	return inst, nil

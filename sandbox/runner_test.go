@@ -253,3 +253,74 @@ func TestQueueCap(t *testing.T) {
 		t.Fatalf("slots leaked: %v", res.Err)
 	}
 }
+
+// signal is a guest's stderr that closes ch on the first write.
+type signal struct {
+	once sync.Once
+	ch   chan struct{}
+}
+
+func newSignal() *signal { return &signal{ch: make(chan struct{})} }
+
+func (s *signal) Write(p []byte) (int, error) {
+	s.once.Do(func() { close(s.ch) })
+	return len(p), nil
+}
+
+// Closing a module while runs use it (a config reload) lets them finish
+// with their normal answer, on memory nothing else is given meanwhile; the
+// module is released after the last one, and later runs are refused.
+func TestCloseWhileRunning(t *testing.T) {
+	for _, pool := range []int{0, 2} {
+		m, err := sandbox.Compile(context.Background(), "slow", testguest.Read(t, testguest.WAT(t, "slow")), sandbox.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := sandbox.NewRunner(m, sandbox.RunnerConfig{PoolSize: pool})
+		fresh := runner(t, "dirty", sandbox.RunnerConfig{PoolSize: pool})
+		results := make(chan sandbox.Result, 3)
+		var started []*signal
+		for range 3 {
+			s := newSignal()
+			started = append(started, s)
+			go func() { results <- r.Run(context.Background(), hello, s) }()
+		}
+		for _, s := range started {
+			<-s.ch
+		}
+		r.Close()
+		if err := m.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		// Meanwhile other runs get memory; none may be one still in use.
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				res := fresh.Run(context.Background(), hello, nil)
+				if res.Err != nil || string(res.Response.Body) != "clean" {
+					t.Errorf("pool %d: a fresh run during the close: %v %v", pool, res.Err, res.Response)
+					return
+				}
+			}
+		}()
+		for range 3 {
+			res := <-results
+			if res.Err != nil || string(res.Response.Body) != "slow-1" {
+				t.Errorf("pool %d: a run in flight during Close: %v %v", pool, res.Err, res.Response)
+			}
+		}
+		close(stop)
+		wg.Wait()
+		if res := r.Run(context.Background(), hello, nil); res.Outcome != sandbox.OutcomeOverload {
+			t.Fatalf("pool %d: a run after the close: %s (%v), want overload", pool, res.Outcome, res.Err)
+		}
+	}
+}

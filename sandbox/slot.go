@@ -25,7 +25,23 @@ type Slot struct {
 // Acquire waits for a concurrency slot. It fails with an *Error: with
 // OutcomeOverload at once when MaxQueue runs are already waiting, or when
 // QueueTimeout passes; with OutcomeCanceled when ctx ends first.
+//
+// From Acquire until its slot is released, the run keeps its Module alive:
+// a Module closed meanwhile is released only after it (see [Module.Close]).
 func (r *Runner) Acquire(ctx context.Context) (*Slot, error) {
+	if err := r.module.use(); err != nil {
+		r.obs.ObserveQueueWait(0)
+		return nil, fail(OutcomeOverload, "no sandbox for this handler any more", err)
+	}
+	slot, err := r.acquire(ctx)
+	if err != nil {
+		r.module.leave()
+	}
+	return slot, err
+}
+
+// acquire is Acquire for a run that already uses the module.
+func (r *Runner) acquire(ctx context.Context) (*Slot, error) {
 	select {
 	case r.slots <- struct{}{}:
 		r.obs.ObserveQueueWait(0) // so the wait's quantiles cover every request
@@ -63,6 +79,7 @@ func (s *Slot) QueueWait() time.Duration { return s.wait }
 func (s *Slot) Release() {
 	if s.released.CompareAndSwap(false, true) {
 		<-s.r.slots
+		s.r.module.leave()
 	}
 }
 
