@@ -62,6 +62,43 @@ func BenchmarkRun(b *testing.B) {
 	}
 }
 
+// BenchmarkOverhead runs a guest instrumented and as it is without checks,
+// alternately, so that both see the same machine load, and reports the
+// ratio of their total times (the target is <= 1.5).
+//
+//	go test -run '^$' -bench BenchmarkOverhead -benchtime 20x ./sandbox/meter/
+func BenchmarkOverhead(b *testing.B) {
+	for _, name := range []string{"spin", "sha256-go"} {
+		b.Run(name, func(b *testing.B) {
+			wasm := testguest.Read(b, testguest.WAT(b, "spin"))
+			if name != "spin" {
+				wasm = testguest.Read(b, testguest.Go(b, "testdata/meter/"+name))
+			}
+			ctx := context.Background()
+			plain, metered := newHost(b, true), newHost(b, true) // neither has termination checks
+			pc, err := plain.CompileModule(ctx, wasm)
+			if err != nil {
+				b.Fatal(err)
+			}
+			mc, err := metered.CompileModule(ctx, mustInstrument(b, wasm))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var tp, tm time.Duration
+			for b.Loop() {
+				start := time.Now()
+				runStart(b, plain, pc, "_start", []byte(guestRequest), nil, time.Minute)
+				mid := time.Now()
+				runStart(b, metered, mc, "_start", []byte(guestRequest), &Budget{}, time.Minute)
+				tp, tm = tp+mid.Sub(start), tm+time.Since(mid)
+			}
+			b.ReportMetric(float64(tm)/float64(tp), "x-no-checks")
+			b.ReportMetric(float64(tp.Microseconds())/1000/float64(b.N), "ms-plain/op")
+			b.ReportMetric(float64(tm.Microseconds())/1000/float64(b.N), "ms-metered/op")
+		})
+	}
+}
+
 // BenchmarkCompile is the load-time cost of metering a standard Go guest:
 // compiling it as it is, and instrumenting then compiling it.
 //

@@ -73,7 +73,7 @@ func (r *reader) decodeInstr(in *Instr) error {
 	case immNone:
 	case immBlock:
 		in.Block, err = r.sleb(33)
-		if err == nil && in.Block < 0 && in.Block != -64 && !isValType(byte(in.Block&0x7f)) {
+		if err == nil && in.Block < 0 && in.Block != -64 && (in.Block < -64 || !isValType(byte(in.Block&0x7f))) {
 			err = fmt.Errorf("invalid block type %d", in.Block)
 		}
 	case immLabel, immFunc, immIndex:
