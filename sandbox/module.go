@@ -116,8 +116,15 @@ func (m *Module) Close(ctx context.Context) error {
 	return nil
 }
 
+// release closes the runtime (its instances and WASI), then the compiled
+// code: with a shared compilation cache, wazero's engine keeps a module's
+// machine code until its CompiledModule is closed, whatever the runtime.
 func (m *Module) release(ctx context.Context) error {
-	return m.runtime.Close(ctx)
+	err := m.runtime.Close(ctx)
+	if cerr := m.compiled.Close(ctx); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Options returns the options the module was compiled with.
