@@ -16,7 +16,7 @@ function head(text: string): string {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Why `v` is not an HTTP field value (RFC 9110 §5.5), or "" when it is one. */
-export function invalidHeaderValue(v: string): string {
+function invalidHeaderValue(v: string): string {
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
     if ((c < 0x20 && c !== 9) || c === 0x7f) return `control character 0x${c.toString(16).padStart(2, "0")} at character ${i}`;
@@ -26,7 +26,7 @@ export function invalidHeaderValue(v: string): string {
 }
 
 /** True when `name` is an HTTP field name: a non-empty token (RFC 9110 §5.6.2). */
-export function isHeaderName(name: string): boolean {
+function isHeaderName(name: string): boolean {
   return TOKEN.test(name);
 }
 
