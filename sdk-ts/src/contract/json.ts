@@ -3,7 +3,7 @@
 // duplicate name, and the contract's rules depend on such details.
 
 /** How deep arrays and objects may nest (the response object is depth 1). */
-export const MAX_DEPTH = 128;
+const MAX_DEPTH = 128;
 
 /** Output that is not one strict JSON text. */
 export class JsonSyntaxError extends Error {}
