@@ -19,8 +19,10 @@ type step struct {
 	op         Opcode // opcode
 	fn         uint32 // call and ref.func: the renumbered function index
 	run        uint8  // runNone, runCharge, runCheck
-	cost       int64  // when run != runNone: the run's cost
-	closesLoop bool   // an end that closes a loop
+	cost       int64  // when run != runNone: the run's cost (may be negative, see plan)
+	join       uint8  // for end: joinNone, joinSplit, joinFold
+	ifStep     int    // for an end with joinFold: its if's step
+	ifRun      int    // for if: the run it is in
 }
 
 // costOf is an instruction's cost in fuel units: 1, except for the
@@ -142,7 +144,7 @@ func (m *rewrite) function(body []byte, params uint32) error {
 		m.buf = append(m.buf, body[from:s.start]...)
 		from = s.start
 		if s.run != runNone {
-			if s.cost > 0 {
+			if s.cost != 0 {
 				m.buf = append(m.buf, m.chargeHead...)
 				m.buf = appendS(m.buf, s.cost)
 				m.buf = append(m.buf, m.chargeTail...)
@@ -209,12 +211,13 @@ func (m *rewrite) decodeBody(r *reader) (recursive, bulk bool, err error) {
 		s := step{start: start, end: r.off, op: m.in.Op}
 		switch s.op {
 		case opBlock, opLoop, opIf:
-			m.ctl = append(m.ctl, s.op)
+			m.ctl = append(m.ctl, frame{op: s.op, start: len(m.steps)})
 		case opElse:
-			if len(m.ctl) == 0 || m.ctl[len(m.ctl)-1] != opIf {
+			if len(m.ctl) == 0 || m.ctl[len(m.ctl)-1].op != opIf {
 				return false, false, fmt.Errorf("at byte %d: else outside if", start)
 			}
-			m.ctl[len(m.ctl)-1] = opElse
+			f := &m.ctl[len(m.ctl)-1]
+			f.op, f.thenFalls = opElse, m.fallsThrough()
 		case opEnd:
 			if len(m.ctl) == 0 { // the function's end
 				m.steps = append(m.steps, s)
@@ -223,8 +226,15 @@ func (m *rewrite) decodeBody(r *reader) (recursive, bulk bool, err error) {
 				}
 				return recursive, bulk, nil
 			}
-			s.closesLoop = m.ctl[len(m.ctl)-1] == opLoop
+			s.join, s.ifStep = m.joinAt(m.ctl[len(m.ctl)-1])
 			m.ctl = m.ctl[:len(m.ctl)-1]
+		case opBr, opBrIf:
+			m.target(m.in.Index)
+		case opBrTable:
+			m.target(m.in.Index)
+			for _, l := range m.in.Labels {
+				m.target(l)
+			}
 		case opCall, opRefFunc:
 			if s.fn, err = m.fn(m.in.Index); err != nil {
 				return false, false, fmt.Errorf("at byte %d: %w", start, err)
@@ -236,39 +246,5 @@ func (m *rewrite) decodeBody(r *reader) (recursive, bulk bool, err error) {
 			recursive = true
 		}
 		m.steps = append(m.steps, s)
-	}
-}
-
-// plan splits the body into straight-line runs and sums their costs. A run
-// starts at the function's entry, after every instruction that may branch
-// (if, else, br, br_if, br_table, return, unreachable) and at every point
-// a branch may land (after loop, and after the end of a block or if). The
-// entry (when the function may recurse) and loop headers also check.
-func (m *rewrite) plan(recursive bool) {
-	steps := m.steps
-	steps[0].run = runCharge
-	if recursive {
-		steps[0].run = runCheck
-	}
-	cur := 0
-	for i := range steps {
-		s := &steps[i]
-		if s.run != runNone {
-			cur = i
-		}
-		steps[cur].cost += costOf(s.op)
-		if i+1 == len(steps) {
-			break
-		}
-		switch s.op {
-		case opLoop:
-			steps[i+1].run = runCheck
-		case opIf, opElse, opBr, opBrIf, opBrTable, opReturn, opUnreachable:
-			steps[i+1].run = runCharge
-		case opEnd:
-			if !s.closesLoop {
-				steps[i+1].run = runCharge
-			}
-		}
 	}
 }

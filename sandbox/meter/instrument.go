@@ -43,7 +43,8 @@ type rewrite struct {
 
 	in    Instr
 	steps []step
-	ctl   []Opcode
+	ctl   []frame
+	folds []fold
 	buf   []byte
 }
 

@@ -32,6 +32,18 @@ const fuelWAT = `(module
     (block $a (block $b (br_table $a $b (local.get 0))) (return (i32.const 10)))
     (i32.const 20))
   (func (export "trap") (unreachable))
+  (func (export "chain") (param $x i32) (result i32)
+    (if (i32.eq (local.get $x) (i32.const 1)) (then (return (i32.const 10))))
+    (if (i32.eq (local.get $x) (i32.const 2)) (then (return (i32.const 20))))
+    (block $b (br_if $b (i32.eqz (local.get $x))) (drop (i32.const 5)))
+    (if (result i32) (local.get $x) (then (i32.const 7)) (else (return (i32.const 30))))
+    (i32.add (i32.const 1)))
+  (func (export "nest") (param $x i32) (result i32)
+    (if (local.get $x)
+      (then
+        (if (i32.gt_u (local.get $x) (i32.const 5)) (then (return (i32.const 100))))
+        (return (i32.const 50))))
+    (i32.const 0))
   (memory 1) (table 4 funcref) (data $d "0123456789") (elem $e func $fact $fact)
   (func (export "fill") (param i32) (memory.fill (i32.const 0) (i32.const 7) (local.get 0)))
   (func (export "copy") (param i32) (memory.copy (i32.const 100) (i32.const 0) (local.get 0)))
@@ -99,6 +111,13 @@ func TestFuelIsExact(t *testing.T) {
 		{"fact", 10, 3628800, 94, "9 per level + 4"},
 		{"sw", 0, 20, 3, "local.get, br_table, i32.const"},
 		{"sw", 1, 10, 4, "local.get, br_table, i32.const, return"},
+		{"chain", 1, 10, 6, "first if (4), then (2)"},
+		{"chain", 2, 20, 10, "two ifs (8), then (2)"},
+		{"chain", 0, 30, 15, "two ifs (8), br_if taken (3), if (2), else (2)"},
+		{"chain", 3, 8, 18, "two ifs (8), block (5), if (2), then (1), add (2)"},
+		{"nest", 0, 0, 3, "local.get, if, i32.const"},
+		{"nest", 3, 50, 8, "if (2), inner if (4), i32.const, return"},
+		{"nest", 9, 100, 8, "if (2), inner if (4), inner then (2)"},
 		{"fill", 0, 0, 4, "4 instructions + 1 per 64 bytes"},
 		{"fill", 63, 0, 4, "4 instructions + 1 per 64 bytes"},
 		{"fill", 6400, 0, 104, "4 instructions + 1 per 64 bytes"},
