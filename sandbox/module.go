@@ -151,14 +151,14 @@ func checkImports(c wazero.CompiledModule) error {
 	return nil
 }
 
-// moduleConfig is everything of a run's config but its stdio.
+// moduleConfig is everything of a run's config but its stdio and its
+// sleep, which must watch the run (sleepUntilDone).
 func moduleConfig(env map[string]string, args []string) wazero.ModuleConfig {
 	mc := wazero.NewModuleConfig().
 		WithName("").         // anonymous: instances are created concurrently
 		WithStartFunctions(). // _start is called by the run, under its context
 		WithSysWalltime().
 		WithSysNanotime().
-		WithSysNanosleep().
 		WithRandSource(rand.Reader)
 	if len(args) > 0 {
 		mc = mc.WithArgs(args...)

@@ -31,7 +31,8 @@ func (r *Runner) prepare() (*instance, error) {
 	inst := &instance{ctx: ctx, stop: stop, done: make(chan struct{})}
 	inst.stdin = stdinGate{ready: make(chan struct{}), done: ctx.Done()}
 	inst.stdout = outputBuffer{max: r.limits.MaxOutput, stop: stop}
-	mc := r.config.WithStdin(&inst.stdin).WithStdout(&inst.stdout).WithStderr(&inst.stderr)
+	mc := r.config.WithStdin(&inst.stdin).WithStdout(&inst.stdout).WithStderr(&inst.stderr).
+		WithNanosleep(func(ns int64) { sleepUntilDone(ctx.Done(), ns) })
 	if err := r.module.use(); err != nil { // the instance keeps the module alive until it ends
 		stop(err)
 		return nil, err

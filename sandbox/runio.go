@@ -18,6 +18,7 @@ type runIO struct {
 	in     bytesReader
 	out    outputBuffer
 	stderr stderrSwitch
+	done   <-chan struct{} // the run's stop: ends the guest's sleeps
 	config wazero.ModuleConfig
 
 	timer    *time.Timer
@@ -34,7 +35,8 @@ func (r *Runner) getIO() *runIO {
 		return v
 	}
 	rio := new(runIO)
-	rio.config = r.config.WithStdin(&rio.in).WithStdout(&rio.out).WithStderr(&rio.stderr)
+	rio.config = r.config.WithStdin(&rio.in).WithStdout(&rio.out).WithStderr(&rio.stderr).
+		WithNanosleep(func(ns int64) { sleepUntilDone(rio.done, ns) })
 	rio.timer = time.AfterFunc(time.Hour, rio.expire)
 	rio.timer.Stop()
 	return rio
@@ -43,15 +45,19 @@ func (r *Runner) getIO() *runIO {
 func (r *Runner) putIO(rio *runIO) {
 	rio.in = bytesReader{}
 	rio.stderr.w = nil
+	rio.done = nil
 	if cap(rio.out.buf) > maxKeptOutput {
 		rio.out.buf = nil
 	}
 	r.ios.Put(rio)
 }
 
-// start prepares rio for a run writing to stderr and stopped through stop.
-func (rio *runIO) start(in []byte, stderr io.Writer, maxOutput int, stop context.CancelCauseFunc) {
+// start prepares rio for a run of runCtx writing to stderr and stopped
+// through stop. The guest runs on the caller's goroutine: nothing else
+// reads these fields meanwhile.
+func (rio *runIO) start(runCtx context.Context, in []byte, stderr io.Writer, maxOutput int, stop context.CancelCauseFunc) {
 	rio.in = bytesReader{data: in}
+	rio.done = runCtx.Done()
 	rio.out = outputBuffer{buf: rio.out.buf[:0], max: maxOutput, stop: stop}
 	if stderr == nil {
 		stderr = io.Discard

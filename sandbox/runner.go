@@ -155,7 +155,7 @@ func (r *Runner) runFresh(ctx context.Context, in []byte, stderr io.Writer, res 
 	defer stop(nil)
 	rio := r.getIO()
 	defer r.putIO(rio)
-	rio.start(in, stderr, r.limits.MaxOutput, stop)
+	rio.start(runCtx, in, stderr, r.limits.MaxOutput, stop)
 
 	t0 := time.Now()
 	mod, start, err := r.module.instantiate(runCtx, rio.config)
@@ -181,18 +181,20 @@ func (r *Runner) classify(runCtx context.Context, err error, stdout *outputBuffe
 		// Stopped at once, but a guest may have ended on its own first.
 		return nil, fail(OutcomeOutputLimit, fmt.Sprintf("the guest wrote more than %d bytes to stdout and was stopped", r.limits.MaxOutput), nil)
 	}
+	if runCtx.Err() != nil {
+		// Stopped: whatever the guest did since (a sleep cut short returns
+		// to it, and it may even finish) is not an answer.
+		switch cause := context.Cause(runCtx); {
+		case errors.Is(cause, errTimeout):
+			return nil, fail(OutcomeTimeout, fmt.Sprintf("the guest ran past its %s timeout and was stopped", r.limits.Timeout), nil)
+		case errors.Is(cause, errOutputLimit):
+			return nil, fail(OutcomeOutputLimit, fmt.Sprintf("the guest wrote more than %d bytes to stdout and was stopped", r.limits.MaxOutput), nil)
+		default:
+			return nil, fail(OutcomeCanceled, "the client went away; the guest was stopped", cause)
+		}
+	}
 	var exit *sys.ExitError
 	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 0) {
-		if runCtx.Err() != nil {
-			switch cause := context.Cause(runCtx); {
-			case errors.Is(cause, errTimeout):
-				return nil, fail(OutcomeTimeout, fmt.Sprintf("the guest ran past its %s timeout and was stopped", r.limits.Timeout), nil)
-			case errors.Is(cause, errOutputLimit):
-				return nil, fail(OutcomeOutputLimit, fmt.Sprintf("the guest wrote more than %d bytes to stdout and was stopped", r.limits.MaxOutput), nil)
-			default:
-				return nil, fail(OutcomeCanceled, "the client went away; the guest was stopped", cause)
-			}
-		}
 		if exit != nil {
 			return nil, fail(OutcomeExitError, fmt.Sprintf("the guest exited with code %d", exit.ExitCode()), nil)
 		}

@@ -324,3 +324,51 @@ func TestCloseWhileRunning(t *testing.T) {
 		}
 	}
 }
+
+// instantiated is an Observer that signals each instance created (pooled
+// ones start their _start right after).
+type instantiated struct{ ch chan struct{} }
+
+func (o instantiated) ObserveInstantiate(time.Duration) {
+	select {
+	case o.ch <- struct{}{}:
+	default:
+	}
+}
+func (instantiated) SandboxStarted()                {}
+func (instantiated) SandboxFinished()               {}
+func (instantiated) ObserveQueueWait(time.Duration) {}
+func (instantiated) ObserveMemory(uint64)           {}
+func (instantiated) SetPoolReady(int)               {}
+
+// A guest sleeping (30 s) is stopped at once by its timeout, by its client
+// going away and by its pool closing: no stopped run waits for a sleep.
+// The bounds are sanity bounds, far below the sleep and far above the stop.
+func TestSleepingGuestStopped(t *testing.T) {
+	const bound = 10 * time.Second
+	for _, pool := range []int{0, 1} {
+		r := runner(t, "sleep", sandbox.RunnerConfig{PoolSize: pool, Limits: sandbox.RunLimits{Timeout: 100 * time.Millisecond}})
+		t0 := time.Now()
+		if res := r.Run(context.Background(), hello, nil); res.Outcome != sandbox.OutcomeTimeout || time.Since(t0) > bound {
+			t.Errorf("pool %d: timeout: %s (%v) after %s", pool, res.Outcome, res.Err, time.Since(t0))
+		}
+
+		r = runner(t, "sleep", sandbox.RunnerConfig{PoolSize: pool})
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		t0 = time.Now()
+		if res := r.Run(ctx, hello, nil); res.Outcome != sandbox.OutcomeCanceled || time.Since(t0) > bound {
+			t.Errorf("pool %d: client gone: %s (%v) after %s", pool, res.Outcome, res.Err, time.Since(t0))
+		}
+	}
+
+	obs := instantiated{ch: make(chan struct{}, 1)}
+	r := sandbox.NewRunner(compile(t, testguest.WAT(t, "sleep"), sandbox.Options{}), sandbox.RunnerConfig{PoolSize: 1, Observer: obs})
+	<-obs.ch
+	time.Sleep(100 * time.Millisecond) // let its start-up reach the sleep
+	t0 := time.Now()
+	r.Close()
+	if d := time.Since(t0); d > bound {
+		t.Errorf("closing a pool whose instance sleeps took %s", d)
+	}
+}
