@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -11,8 +13,8 @@ import (
 )
 
 // instance is a fresh instance created ahead of its request, its _start
-// already running on its own goroutine and blocked in its first read of
-// stdin. It serves exactly one request and is then closed.
+// already run on its own goroutine up to its first read of stdin, where it
+// waits for the request. It serves exactly one request and is then closed.
 type instance struct {
 	mod    api.Module
 	ctx    context.Context
@@ -25,11 +27,18 @@ type instance struct {
 	mem    uint64
 }
 
-// prepare creates an instance and starts it ahead of its request.
-func (r *Runner) prepare() (*instance, error) {
+// errStartupTimeout stops an instance whose start-up passed its bound.
+var errStartupTimeout = errors.New("start-up past its bound")
+
+// prepare creates an instance and runs its start-up: instantiation and
+// _start up to its first read of stdin (or its end). The start-up is
+// bounded by the run timeout: past it the instance is discarded and
+// prepare fails with errStartupTimeout. closed ends a start-up at once
+// (errClosed); it no longer concerns the instance once prepare returned.
+func (r *Runner) prepare(closed context.Context) (*instance, error) {
 	ctx, stop := context.WithCancelCause(context.Background())
 	inst := &instance{ctx: ctx, stop: stop, done: make(chan struct{})}
-	inst.stdin = stdinGate{ready: make(chan struct{}), done: ctx.Done()}
+	inst.stdin = stdinGate{ready: make(chan struct{}), reached: make(chan struct{}), done: ctx.Done()}
 	inst.stdout = outputBuffer{max: r.limits.MaxOutput, stop: stop}
 	mc := r.config.WithStdin(&inst.stdin).WithStdout(&inst.stdout).WithStderr(&inst.stderr).
 		WithNanosleep(func(ns int64) { sleepUntilDone(ctx.Done(), ns) })
@@ -37,13 +46,17 @@ func (r *Runner) prepare() (*instance, error) {
 		stop(err)
 		return nil, err
 	}
+	bound := time.AfterFunc(r.limits.Timeout, func() { stop(errStartupTimeout) })
+	unlink := context.AfterFunc(closed, func() { stop(errClosed) })
 	t0 := time.Now()
 	mod, start, err := r.module.instantiate(ctx, mc)
 	r.obs.ObserveInstantiate(time.Since(t0))
 	if err != nil {
+		bound.Stop()
+		unlink()
 		stop(err)
 		r.module.leave()
-		return nil, err
+		return nil, startupError(ctx, err)
 	}
 	inst.mod = mod
 	go func() {
@@ -53,7 +66,25 @@ func (r *Runner) prepare() (*instance, error) {
 		r.module.leave()
 		close(inst.done)
 	}()
+	select {
+	case <-inst.stdin.reached:
+	case <-inst.done:
+	case <-ctx.Done():
+	}
+	unlinked, inTime := unlink(), bound.Stop()
+	if !unlinked || !inTime {
+		inst.discard()
+		return nil, startupError(ctx, errClosed)
+	}
 	return inst, nil
+}
+
+// startupError is why a start-up ended: its stop cause, if it was stopped.
+func startupError(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil {
+		return cause
+	}
+	return err
 }
 
 // discard stops an instance that will serve no request.
@@ -78,16 +109,23 @@ func (r *Runner) runPrepared(ctx context.Context, inst *instance, in []byte, std
 	inst.stop(nil)
 }
 
-// pool keeps up to size instances prepared, refilled in the background.
+// pool keeps up to size instances prepared, refilled in the background,
+// until it is closed or an instance's start-up passes its bound: then it
+// stops for good (reported once) and runs instantiate on demand, where
+// their own timeout bounds the start-up.
 type pool struct {
-	r     *Runner
-	ready chan *instance
-	quit  chan struct{}
-	wg    sync.WaitGroup
+	r       *Runner
+	ready   chan *instance
+	closed  context.Context // done when the pool is closed
+	shut    context.CancelFunc
+	off     chan struct{} // closed when the pool stops preparing
+	offOnce sync.Once
+	wg      sync.WaitGroup
 }
 
 func newPool(r *Runner, size int) *pool {
-	p := &pool{r: r, ready: make(chan *instance, size), quit: make(chan struct{})}
+	p := &pool{r: r, ready: make(chan *instance, size), off: make(chan struct{})}
+	p.closed, p.shut = context.WithCancel(context.Background())
 	workers := min(size, runtime.GOMAXPROCS(0))
 	for range workers {
 		p.wg.Add(1)
@@ -96,16 +134,28 @@ func newPool(r *Runner, size int) *pool {
 	return p
 }
 
-// fill prepares instances for as long as the pool is open.
+// fill prepares instances for as long as the pool is on.
 func (p *pool) fill() {
 	defer p.wg.Done()
 	for {
-		inst, err := p.r.prepare()
-		if err != nil {
+		select {
+		case <-p.off:
+			return
+		default:
+		}
+		inst, err := p.r.prepare(p.closed)
+		switch {
+		case errors.Is(err, errClosed):
+			return
+		case errors.Is(err, errStartupTimeout):
+			p.stop(fmt.Sprintf("an instance's start-up did not reach its first read of stdin within %s (the timeout); "+
+				"the pool stopped for good: requests now instantiate on arrival", p.r.limits.Timeout))
+			return
+		case err != nil:
 			// Instantiation failing here fails on the request path too,
 			// where it is reported; do not spin.
 			select {
-			case <-p.quit:
+			case <-p.off:
 				return
 			case <-time.After(time.Second):
 				continue
@@ -114,11 +164,21 @@ func (p *pool) fill() {
 		select {
 		case p.ready <- inst:
 			p.r.obs.SetPoolReady(len(p.ready))
-		case <-p.quit:
+		case <-p.off:
 			inst.discard()
 			return
 		}
 	}
+}
+
+// stop turns the pool off; reason, when set, is reported (once).
+func (p *pool) stop(reason string) {
+	p.offOnce.Do(func() {
+		close(p.off)
+		if reason != "" && p.r.poolStopped != nil {
+			p.r.poolStopped(reason)
+		}
+	})
 }
 
 // take returns a prepared instance, or nil when none is ready.
@@ -133,7 +193,8 @@ func (p *pool) take() *instance {
 }
 
 func (p *pool) close() {
-	close(p.quit)
+	p.shut()
+	p.stop("")
 	p.wg.Wait()
 	for {
 		select {

@@ -20,6 +20,7 @@ type RunnerConfig struct {
 	Limits RunLimits
 	// PoolSize is how many instances are created, and started up to their
 	// first read of stdin, ahead of requests. 0: every run instantiates.
+	// Each start-up is bounded by Limits.Timeout (see PoolStopped).
 	PoolSize int
 	// MaxConcurrency caps runs in flight; 0 means DefaultMaxConcurrency().
 	MaxConcurrency int
@@ -34,6 +35,12 @@ type RunnerConfig struct {
 	Env map[string]string
 	// Args is the guest's argv; Args[0] is the program name.
 	Args []string
+	// PoolStopped, when set, is called once if the pool stops preparing
+	// instances for good, with the reason: an instance's start-up
+	// (instantiation and _start up to its first read of stdin) took longer
+	// than Limits.Timeout. Runs then instantiate when their request comes.
+	// It is called from a pool goroutine.
+	PoolStopped func(reason string)
 }
 
 // DefaultQueueTimeout is how long a run waits for a concurrency slot by default.
@@ -56,13 +63,17 @@ type Runner struct {
 	queueTimeout time.Duration
 	obs          Observer
 	pool         *pool
+	poolStopped  func(reason string)
 	bufs         sync.Pool // request encoding buffers
 	ios          sync.Pool // *runIO
 }
 
 // NewRunner returns a Runner for m. Close it to stop its pool.
 func NewRunner(m *Module, cfg RunnerConfig) *Runner {
-	r := &Runner{module: m, config: moduleConfig(cfg.Env, cfg.Args), limits: cfg.Limits.withDefaults(), obs: cfg.Observer, queueTimeout: cfg.QueueTimeout}
+	r := &Runner{
+		module: m, config: moduleConfig(cfg.Env, cfg.Args), limits: cfg.Limits.withDefaults(),
+		obs: cfg.Observer, queueTimeout: cfg.QueueTimeout, poolStopped: cfg.PoolStopped,
+	}
 	if r.obs == nil {
 		r.obs = noObserver{}
 	}
@@ -157,16 +168,21 @@ func (r *Runner) runFresh(ctx context.Context, in []byte, stderr io.Writer, res 
 	defer r.putIO(rio)
 	rio.start(runCtx, in, stderr, r.limits.MaxOutput, stop)
 
+	// The deadline covers instantiation: it runs the module's start
+	// section, guest code like any other.
+	rio.arm(stop, r.limits.Timeout)
 	t0 := time.Now()
 	mod, start, err := r.module.instantiate(runCtx, rio.config)
 	t1 := time.Now()
 	res.Instantiate = t1.Sub(t0)
 	r.obs.ObserveInstantiate(res.Instantiate)
 	if err != nil {
-		res.Err = fail(OutcomeTrap, "instantiating the module failed", err)
+		rio.disarm()
+		if res.Err = r.stopped(runCtx); res.Err == nil {
+			res.Err = fail(OutcomeTrap, "instantiating the module failed", err)
+		}
 		return
 	}
-	rio.arm(stop, r.limits.Timeout)
 	_, err = start.Call(runCtx)
 	rio.disarm()
 	res.Execute = time.Since(t1)
@@ -181,17 +197,10 @@ func (r *Runner) classify(runCtx context.Context, err error, stdout *outputBuffe
 		// Stopped at once, but a guest may have ended on its own first.
 		return nil, fail(OutcomeOutputLimit, fmt.Sprintf("the guest wrote more than %d bytes to stdout and was stopped", r.limits.MaxOutput), nil)
 	}
-	if runCtx.Err() != nil {
-		// Stopped: whatever the guest did since (a sleep cut short returns
-		// to it, and it may even finish) is not an answer.
-		switch cause := context.Cause(runCtx); {
-		case errors.Is(cause, errTimeout):
-			return nil, fail(OutcomeTimeout, fmt.Sprintf("the guest ran past its %s timeout and was stopped", r.limits.Timeout), nil)
-		case errors.Is(cause, errOutputLimit):
-			return nil, fail(OutcomeOutputLimit, fmt.Sprintf("the guest wrote more than %d bytes to stdout and was stopped", r.limits.MaxOutput), nil)
-		default:
-			return nil, fail(OutcomeCanceled, "the client went away; the guest was stopped", cause)
-		}
+	if err := r.stopped(runCtx); err != nil {
+		// Whatever the guest did since it was stopped (a sleep cut short
+		// returns to it, and it may even finish) is not an answer.
+		return nil, err
 	}
 	var exit *sys.ExitError
 	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 0) {
@@ -205,6 +214,21 @@ func (r *Runner) classify(runCtx context.Context, err error, stdout *outputBuffe
 		return nil, fail(OutcomeContractError, "the guest's output is not a valid response", derr)
 	}
 	return resp, nil
+}
+
+// stopped is why the run of runCtx was stopped, or nil if it was not.
+func (r *Runner) stopped(runCtx context.Context) error {
+	if runCtx.Err() == nil {
+		return nil
+	}
+	switch cause := context.Cause(runCtx); {
+	case errors.Is(cause, errTimeout):
+		return fail(OutcomeTimeout, fmt.Sprintf("the guest ran past its %s timeout and was stopped", r.limits.Timeout), nil)
+	case errors.Is(cause, errOutputLimit):
+		return fail(OutcomeOutputLimit, fmt.Sprintf("the guest wrote more than %d bytes to stdout and was stopped", r.limits.MaxOutput), nil)
+	default:
+		return fail(OutcomeCanceled, "the client went away; the guest was stopped", cause)
+	}
 }
 
 func memorySize(mod api.Module) uint64 {

@@ -372,3 +372,39 @@ func TestSleepingGuestStopped(t *testing.T) {
 		t.Errorf("closing a pool whose instance sleeps took %s", d)
 	}
 }
+
+// A pool whose instances' start-up passes its bound (the run timeout),
+// whether in instantiation (a spinning start section) or in _start before
+// the first read of stdin (a sleep), discards them, reports it once and
+// stops; runs then instantiate on arrival and time out as runs.
+func TestPoolStartupBound(t *testing.T) {
+	const bound = 10 * time.Second
+	for _, guest := range []string{"spinstart", "sleep"} {
+		reports := make(chan string, 10)
+		r := runner(t, guest, sandbox.RunnerConfig{
+			PoolSize: 2, Limits: sandbox.RunLimits{Timeout: 100 * time.Millisecond},
+			PoolStopped: func(reason string) { reports <- reason },
+		})
+		select {
+		case reason := <-reports:
+			if !strings.Contains(reason, "100ms") {
+				t.Errorf("%s: reason %q does not name the bound", guest, reason)
+			}
+		case <-time.After(bound):
+			t.Fatalf("%s: the pool never reported its start-up past the bound", guest)
+		}
+		res := r.Run(context.Background(), hello, nil)
+		if res.Pooled || res.Outcome != sandbox.OutcomeTimeout {
+			t.Errorf("%s: run after the pool stopped: pooled %v, %s (%v)", guest, res.Pooled, res.Outcome, res.Err)
+		}
+		time.Sleep(time.Second) // ten bounds: a pool retrying would report again
+		if n := len(reports); n != 0 {
+			t.Errorf("%s: %d more reports", guest, n)
+		}
+		t0 := time.Now()
+		r.Close()
+		if d := time.Since(t0); d > bound {
+			t.Errorf("%s: closing took %s", guest, d)
+		}
+	}
+}

@@ -35,10 +35,12 @@ func (o *outputBuffer) Write(p []byte) (int, error) {
 // stdinGate is the stdin of an instance started ahead of its request: a
 // read blocks until the request is delivered (or the instance is stopped).
 type stdinGate struct {
-	ready chan struct{}
-	done  <-chan struct{}
-	data  []byte
-	off   int
+	ready   chan struct{}
+	reached chan struct{} // closed at the first read: the start-up is over
+	done    <-chan struct{}
+	data    []byte
+	off     int
+	waited  bool
 }
 
 func (g *stdinGate) deliver(data []byte) {
@@ -47,6 +49,10 @@ func (g *stdinGate) deliver(data []byte) {
 }
 
 func (g *stdinGate) Read(p []byte) (int, error) {
+	if !g.waited { // only the guest's goroutine reads
+		g.waited = true
+		close(g.reached)
+	}
 	select {
 	case <-g.ready:
 	case <-g.done:
