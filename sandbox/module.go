@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
@@ -29,8 +28,9 @@ type Module struct {
 }
 
 // Compile validates and compiles wasm. name (the file) is only used in
-// errors. It fails for invalid wasm, a module without a _start export, or
-// imports other than wasi_snapshot_preview1 functions.
+// errors. It fails for invalid wasm, a module without a _start export, an
+// initial memory over MemoryLimitPages, or any import but a
+// wasi_snapshot_preview1 function with that function's signature.
 func Compile(ctx context.Context, name string, wasm []byte, opts Options) (*Module, error) {
 	if opts.MemoryLimitPages == 0 {
 		opts.MemoryLimitPages = PagesFor(0)
@@ -52,23 +52,25 @@ func Compile(ctx context.Context, name string, wasm []byte, opts Options) (*Modu
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("%s: instantiating WASI: %w", name, err)
 	}
+	if err := checkDeclarations(wasm, opts.MemoryLimitPages); err != nil {
+		_ = rt.Close(ctx)
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	compiled, err := rt.CompileModule(ctx, mergeDataSegments(wasm))
 	if err != nil {
 		_ = rt.Close(ctx)
-		if strings.Contains(err.Error(), "over limit") {
-			return nil, fmt.Errorf("%s: the module needs more memory than memory_limit allows (%d pages of 64KiB): %w", name, opts.MemoryLimitPages, err)
-		}
 		return nil, fmt.Errorf("%s: not a valid WebAssembly module: %w", name, err)
 	}
+	m := &Module{runtime: rt, compiled: compiled, opts: opts}
 	if err := checkExports(compiled); err != nil {
-		_ = rt.Close(ctx)
+		_ = m.release(ctx)
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := checkImports(compiled); err != nil {
-		_ = rt.Close(ctx)
+	if err := checkImports(rt, compiled); err != nil {
+		_ = m.release(ctx)
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &Module{runtime: rt, compiled: compiled, opts: opts}, nil
+	return m, nil
 }
 
 // errModuleClosed is why a run cannot start on a closed module.
@@ -133,20 +135,6 @@ func (m *Module) Options() Options { return m.opts }
 func checkExports(c wazero.CompiledModule) error {
 	if _, ok := c.ExportedFunctions()["_start"]; !ok {
 		return fmt.Errorf("the module exports no _start function (build it as a WASI command)")
-	}
-	return nil
-}
-
-func checkImports(c wazero.CompiledModule) error {
-	for _, f := range c.ImportedFunctions() {
-		mod, fn, _ := f.Import()
-		if mod != wasi_snapshot_preview1.ModuleName {
-			return fmt.Errorf("the module imports %s.%s: only %s functions are available", mod, fn, wasi_snapshot_preview1.ModuleName)
-		}
-	}
-	for _, m := range c.ImportedMemories() {
-		mod, name, _ := m.Import()
-		return fmt.Errorf("the module imports memory %s.%s: it must declare its own", mod, name)
 	}
 	return nil
 }

@@ -184,7 +184,12 @@ func TestCompileErrors(t *testing.T) {
 		{"garbage", []byte("not wasm at all"), "not a valid WebAssembly module"},
 		{"nostart", testguest.Read(t, testguest.WAT(t, "nostart")), "no _start"},
 		{"badimport", testguest.Read(t, testguest.WAT(t, "badimport")), "env.secret"},
-		{"bigmemory", testguest.Read(t, testguest.WAT(t, "bigmemory")), "needs more memory than memory_limit allows"},
+		{"badcall", testguest.Read(t, testguest.WAT(t, "badcall")), "imports wasi_snapshot_preview1.no_such_call: wasi_snapshot_preview1 has no such function"},
+		{"badsig", testguest.Read(t, testguest.WAT(t, "badsig")), "imports wasi_snapshot_preview1.fd_write as (func (param [i32]) (result [i32])): it is (func (param [i32 i32 i32 i32]) (result [i32]))"},
+		{"badglobal", testguest.Read(t, testguest.WAT(t, "badglobal")), "imports the global wasi_snapshot_preview1.answer"},
+		{"badtable", testguest.Read(t, testguest.WAT(t, "badtable")), "imports the table env.table"},
+		{"badmemory", testguest.Read(t, testguest.WAT(t, "badmemory")), "imports the memory env.memory"},
+		{"bigmemory", testguest.Read(t, testguest.WAT(t, "bigmemory")), "needs more memory than memory_limit allows: 3000 pages of 64KiB initially, the limit is 1953"},
 	}
 	for _, tc := range cases {
 		_, err := sandbox.Compile(context.Background(), "/srv/"+tc.name+".wasm", tc.wasm, sandbox.Options{})
