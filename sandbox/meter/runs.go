@@ -67,8 +67,7 @@ func (m *rewrite) joinAt(f frame) (uint8, int) {
 // recurse) and loop headers also check.
 //
 // The code after an if without else whose then branch never falls
-// through (Go's "call; if; unwind; return; end" after every call) is
-// reached from one place only: its cost is charged with the run that
+// through (an early return) is reached from one place only: its cost is charged with the run that
 // holds the if, and refunded at the start of the then branch, so that
 // both paths still pay exactly what they execute with one charge fewer.
 func (m *rewrite) plan(recursive bool) {
