@@ -91,3 +91,18 @@ func BenchmarkDecodeResponse(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGrowMemory is a guest growing its memory to the default 128MB
+// memory_limit in 4 MiB steps: past the recycled size classes (16 MiB),
+// what each growth copies.
+func BenchmarkGrowMemory(b *testing.B) {
+	m := compile(b, testguest.WAT(b, "growsteps"), sandbox.Options{MemoryLimitPages: sandbox.PagesFor(sandbox.DefaultMemoryLimit)})
+	r := sandbox.NewRunner(m, sandbox.RunnerConfig{})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if res := r.Run(ctx, benchRequest, nil); res.Err != nil || string(res.Response.Body) != "grown" {
+			b.Fatal(res.Err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gojinn/gojinn/internal/testguest"
 	"github.com/gojinn/gojinn/sandbox"
 )
 
@@ -32,5 +33,19 @@ func TestMemoryStartsZeroed(t *testing.T) {
 			}()
 		}
 		wg.Wait()
+	}
+}
+
+// A memory grown far past the recycled sizes stops exactly at the limit
+// although its buffer has room beyond the size asked.
+func TestLargeMemoryLimit(t *testing.T) {
+	m := compile(t, testguest.WAT(t, "growsteps"), sandbox.Options{MemoryLimitPages: sandbox.PagesFor(sandbox.DefaultMemoryLimit)})
+	res := sandbox.NewRunner(m, sandbox.RunnerConfig{}).Run(context.Background(), hello, nil)
+	if res.Err != nil || string(res.Response.Body) != "grown" {
+		t.Fatalf("%v %v", res.Err, res.Response)
+	}
+	// 1 page, then 64 at a time while they fit in 1953.
+	if want := uint64(1+64*30) * sandbox.PageSize; res.MemoryBytes != want {
+		t.Fatalf("MemoryBytes = %d, want %d", res.MemoryBytes, want)
 	}
 }
