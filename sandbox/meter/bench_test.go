@@ -2,6 +2,8 @@ package meter
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -62,17 +64,26 @@ func BenchmarkRun(b *testing.B) {
 	}
 }
 
-// BenchmarkOverhead runs a guest instrumented and as it is without checks,
+// BenchmarkOverhead runs a guest (spin.wat, sha256-go, the json-api-as
+// example) instrumented and as it is without checks,
 // alternately, so that both see the same machine load, and reports the
 // ratio of their total times (the target is <= 1.5).
 //
 //	go test -run '^$' -bench BenchmarkOverhead -benchtime 20x ./sandbox/meter/
 func BenchmarkOverhead(b *testing.B) {
-	for _, name := range []string{"spin", "sha256-go"} {
+	for _, name := range []string{"spin", "sha256-go", "json-api-as"} {
 		b.Run(name, func(b *testing.B) {
-			wasm := testguest.Read(b, testguest.WAT(b, "spin"))
-			if name != "spin" {
+			var wasm []byte
+			switch name {
+			case "spin":
+				wasm = testguest.Read(b, testguest.WAT(b, "spin"))
+			case "sha256-go":
 				wasm = testguest.Read(b, testguest.Go(b, "testdata/meter/"+name))
+			default:
+				var err error
+				if wasm, err = os.ReadFile(filepath.Join(testguest.Root(), "examples", name, "build", "handler.wasm")); err != nil {
+					b.Skipf("run make examples: %v", err)
+				}
 			}
 			ctx := context.Background()
 			plain, metered := newHost(b, true), newHost(b, true) // neither has termination checks
