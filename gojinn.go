@@ -204,6 +204,9 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 		Observer:       g.metrics,
 		Env:            env,
 		Args:           args,
+		PoolStopped: func(reason string) {
+			g.logger.Error("pool stopped", zap.String("reason", reason))
+		},
 	})
 	g.maxBodySize = g.MaxBodySize
 	if g.maxBodySize == 0 {

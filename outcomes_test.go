@@ -360,3 +360,36 @@ http://127.0.0.1:9080 {
 		t.Fatal("the waiting request never got the slot")
 	}
 }
+
+// A pool whose instances' start-up passes its bound (the timeout) stops,
+// and says so in one error entry naming the handler and the reason;
+// requests then instantiate on arrival (here: time out as runs).
+func TestPoolStoppedLogged(t *testing.T) {
+	tester, logFile := server(t, fmt.Sprintf(`
+http://127.0.0.1:9080 {
+	gojinn %s {
+		name spinner
+		pool_size 2
+		timeout 200ms
+	}
+}`, testguest.WAT(t, "spinstart")))
+	stopped := func(e map[string]any) bool {
+		return e["msg"] == "pool stopped"
+	}
+	e := waitForLog(t, logFile, "http.handlers.gojinn", stopped)
+	if e["level"] != "error" || e["handler"] != "spinner" || !strings.Contains(fmt.Sprint(e["reason"]), "200ms") {
+		t.Errorf("log entry = %v", e)
+	}
+	if resp, _ := do(t, tester, newRequest(t, "GET", base+"/", nil)); resp.StatusCode != 504 {
+		t.Errorf("request after the pool stopped: got %d, want 504", resp.StatusCode)
+	}
+	n := 0
+	for _, e := range logEntries(t, logFile, "http.handlers.gojinn") {
+		if stopped(e) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d pool stopped entries, want 1", n)
+	}
+}
