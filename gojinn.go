@@ -47,8 +47,10 @@ type Gojinn struct {
 	// Name labels this handler in metrics, logs and spans. Default: Path.
 	Name string `json:"name,omitempty"`
 
-	// Timeout is how long one run may take once it has its request; past
-	// it the guest is stopped and the client gets 504. Default: 60s.
+	// Timeout is how long one run may take once it has its request (a
+	// fresh instance's from its instantiation); past it the guest is
+	// stopped and the client gets 504. It also bounds a pooled instance's
+	// start-up ahead of its request. Default: 60s.
 	Timeout caddy.Duration `json:"timeout,omitempty"`
 
 	// MemoryLimit caps the guest's linear memory, in bytes, rounded down to
