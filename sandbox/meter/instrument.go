@@ -83,7 +83,7 @@ func instrument(wasm []byte) ([]byte, error) {
 			return nil, fmt.Errorf("section %d: %w", s.id, err)
 		}
 	}
-	if m.types == math.MaxUint32 || m.funcs == math.MaxUint32 || m.importedGlobals+m.globals == math.MaxUint32 {
+	if m.types == math.MaxUint32 || m.funcs == math.MaxUint32 || uint64(m.importedGlobals)+uint64(m.globals) >= math.MaxUint32 {
 		return nil, errors.New("index space full")
 	}
 	m.refuel = m.importedFuncs

@@ -335,3 +335,28 @@ func TestCustomSections(t *testing.T) {
 		t.Errorf("custom sections %v, want [name producers]", names)
 	}
 }
+
+// TestSectionsAdded: the sections the rewrite extends are created, in
+// their place, when a module has none.
+func TestSectionsAdded(t *testing.T) {
+	rt := newHost(t, true)
+	for _, wat := range []string{
+		`(module)`,
+		`(module (memory 1))`,
+		`(module (func (export "f") (loop $l (br_if $l (i32.const 0)))))`,
+		`(module (func $f) (start $f) (data "x"))`,
+	} {
+		inst, err := Instrument(wat2wasm(t, wat))
+		if err != nil {
+			t.Fatalf("%s: %v", wat, err)
+		}
+		c, err := rt.CompileModule(context.Background(), inst)
+		if err != nil {
+			t.Fatalf("%s: instrumented module does not compile: %v", wat, err)
+		}
+		if _, ok := c.ExportedFunctions()["f"]; strings.Contains(wat, `"f"`) && !ok {
+			t.Errorf("%s: export f lost", wat)
+		}
+		_ = c.Close(context.Background())
+	}
+}
