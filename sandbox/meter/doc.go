@@ -17,7 +17,10 @@
 //     subtracted from the counter (global.get, i64.const, i64.sub,
 //     global.set). A run starts at function entry, after every instruction
 //     that may branch (if, else, br, br_if, br_table, return, unreachable)
-//     and where branches land (after loop, after the end of a block or if).
+//     and where branches land (after loop, after the end of a block or if
+//     that a branch targets or where two paths meet). The code after an if
+//     whose then branch never falls through is charged with the if's run
+//     and refunded at the start of the then branch.
 //   - At loop headers, and at the entry of functions that call a function
 //     of the module (directly or through a table), the counter is then
 //     tested: below zero, the code calls refuel with it and stores what
