@@ -1,9 +1,12 @@
 package sandbox_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/gojinn/gojinn/internal/testguest"
@@ -105,4 +108,33 @@ func BenchmarkGrowMemory(b *testing.B) {
 			b.Fatal(res.Err)
 		}
 	}
+}
+
+// BenchmarkBurstLargeBodies is a burst of 32 concurrent runs with 1 MB
+// bodies of control bytes (each ~6 MB of request JSON); MB-held is the heap
+// still in use after the burst and a garbage collection: what buffers kept
+// for reuse hold on to.
+func BenchmarkBurstLargeBodies(b *testing.B) {
+	const burst = 32
+	r := sandbox.NewRunner(compile(b, testguest.WAT(b, "ok"), sandbox.Options{}), sandbox.RunnerConfig{MaxConcurrency: burst})
+	req := *benchRequest
+	req.Method, req.Body = "POST", bytes.Repeat([]byte{1}, 1<<20)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		var wg sync.WaitGroup
+		for range burst {
+			wg.Go(func() {
+				if res := r.Run(ctx, &req, nil); res.Err != nil {
+					b.Error(res.Err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	b.StopTimer()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/1e6, "MB-held")
 }

@@ -27,8 +27,10 @@ type runIO struct {
 	deadline time.Time
 }
 
-// maxKeptOutput caps the stdout buffer a runIO keeps for the next run.
-const maxKeptOutput = 64 << 10
+// maxKeptBuffer caps the buffers kept for later runs (a runIO's stdout,
+// the request encoding): a burst of large requests must not leave each of
+// its buffers held, a 10 MB body of control bytes being ~60 MB of JSON.
+const maxKeptBuffer = 64 << 10
 
 func (r *Runner) getIO() *runIO {
 	if v, ok := r.ios.Get().(*runIO); ok {
@@ -46,7 +48,7 @@ func (r *Runner) putIO(rio *runIO) {
 	rio.in = bytesReader{}
 	rio.stderr.w = nil
 	rio.done = nil
-	if cap(rio.out.buf) > maxKeptOutput {
+	if cap(rio.out.buf) > maxKeptBuffer {
 		rio.out.buf = nil
 	}
 	r.ios.Put(rio)

@@ -125,8 +125,8 @@ type Result struct {
 // Run acquires a slot and runs req in it: [Runner.Acquire] then [Slot.Run].
 func (r *Runner) Run(ctx context.Context, req *Request, stderr io.Writer) Result {
 	start := time.Now()
-	slot, err := r.Acquire(ctx)
-	if err != nil {
+	var slot Slot
+	if err := r.acquire(ctx, &slot); err != nil {
 		return Result{Err: err, Outcome: OutcomeOf(err), QueueWait: time.Since(start)}
 	}
 	return slot.Run(ctx, req, stderr)
@@ -141,8 +141,19 @@ func (r *Runner) run(ctx context.Context, req *Request, stderr io.Writer, res *R
 	if bp == nil {
 		bp = new([]byte)
 	}
-	in := req.AppendJSON((*bp)[:0])
-	defer func() { *bp = in[:0]; r.bufs.Put(bp) }()
+	in := (*bp)[:0]
+	if need := len(req.Body) + len(req.Body)/8 + 4096; cap(in) < need {
+		// Large bodies are not kept for reuse: one allocation for most
+		// (some escaping), rather than append's many.
+		in = make([]byte, 0, need)
+	}
+	in = req.AppendJSON(in)
+	defer func() {
+		if cap(in) <= maxKeptBuffer {
+			*bp = in[:0]
+			r.bufs.Put(bp)
+		}
+	}()
 
 	var inst *instance
 	if r.pool != nil {

@@ -29,29 +29,40 @@ type Slot struct {
 // From Acquire until its slot is released, the run keeps its Module alive:
 // a Module closed meanwhile is released only after it (see [Module.Close]).
 func (r *Runner) Acquire(ctx context.Context) (*Slot, error) {
-	if err := r.module.use(); err != nil {
-		r.obs.ObserveQueueWait(0)
-		return nil, fail(OutcomeOverload, "no sandbox for this handler any more", err)
+	s := new(Slot)
+	if err := r.acquire(ctx, s); err != nil {
+		return nil, err
 	}
-	slot, err := r.acquire(ctx)
-	if err != nil {
-		r.module.leave()
-	}
-	return slot, err
+	return s, nil
 }
 
-// acquire is Acquire for a run that already uses the module.
-func (r *Runner) acquire(ctx context.Context) (*Slot, error) {
+// acquire is Acquire into s, which Runner.Run keeps on its stack.
+func (r *Runner) acquire(ctx context.Context, s *Slot) error {
+	if err := r.module.use(); err != nil {
+		r.obs.ObserveQueueWait(0)
+		return fail(OutcomeOverload, "no sandbox for this handler any more", err)
+	}
+	wait, err := r.wait(ctx)
+	if err != nil {
+		r.module.leave()
+		return err
+	}
+	s.r, s.wait = r, wait
+	return nil
+}
+
+// wait takes a concurrency slot, waiting for one if needed.
+func (r *Runner) wait(ctx context.Context) (time.Duration, error) {
 	select {
 	case r.slots <- struct{}{}:
 		r.obs.ObserveQueueWait(0) // so the wait's quantiles cover every request
-		return &Slot{r: r}, nil
+		return 0, nil
 	default:
 	}
 	if r.queued.Add(1) > int64(r.maxQueue) {
 		r.queued.Add(-1)
 		r.obs.ObserveQueueWait(0)
-		return nil, fail(OutcomeOverload, fmt.Sprintf("%d requests are already waiting for a sandbox (max_queue)", r.maxQueue), nil)
+		return 0, fail(OutcomeOverload, fmt.Sprintf("%d requests are already waiting for a sandbox (max_queue)", r.maxQueue), nil)
 	}
 	defer r.queued.Add(-1)
 	start := time.Now()
@@ -61,13 +72,13 @@ func (r *Runner) acquire(ctx context.Context) (*Slot, error) {
 	case r.slots <- struct{}{}:
 		wait := time.Since(start)
 		r.obs.ObserveQueueWait(wait)
-		return &Slot{r: r, wait: wait}, nil
+		return wait, nil
 	case <-t.C:
 		r.obs.ObserveQueueWait(time.Since(start))
-		return nil, fail(OutcomeOverload, fmt.Sprintf("no free sandbox after waiting %s (max_concurrency %d)", r.queueTimeout, cap(r.slots)), nil)
+		return 0, fail(OutcomeOverload, fmt.Sprintf("no free sandbox after waiting %s (max_concurrency %d)", r.queueTimeout, cap(r.slots)), nil)
 	case <-ctx.Done():
 		r.obs.ObserveQueueWait(time.Since(start))
-		return nil, fail(OutcomeCanceled, "the client went away while the request was queued", ctx.Err())
+		return 0, fail(OutcomeCanceled, "the client went away while the request was queued", ctx.Err())
 	}
 }
 
