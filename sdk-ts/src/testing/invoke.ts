@@ -92,7 +92,8 @@ async function compileMetered(bytes: Uint8Array, name: string): Promise<WebAssem
 
 function runInWorker(job: GuestJob, timeoutMs: number): Promise<GuestExit | "timeout"> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: job });
+    // node:wasi warns that it is experimental on every use: not news to a user.
+    const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: job, execArgv: ["--no-warnings"] });
     let settled = false;
     const finish = (value: GuestExit | "timeout" | Error): void => {
       if (settled) return;

@@ -2,11 +2,8 @@
 // host's own rewriter (Go package sandbox/meter, built for WASI as
 // dist/gojinn-meter.wasm by the SDK's build), so a handler uses the same
 // fuel here as in Caddy.
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { WASI } from "node:wasi";
+import { Worker } from "node:worker_threads";
+import type { MeterJob, MeterResult } from "./meter-worker.js";
 
 /** The import module of the refuel function an instrumented module imports. */
 export const METER_IMPORT_MODULE = "gojinn_meter";
@@ -15,44 +12,24 @@ export const REFUEL_IMPORT = "refuel";
 /** The exported i64 global holding what is left of the fuel handed out. */
 export const FUEL_EXPORT = "gojinn_meter.fuel";
 
-const METER_WASM = fileURLToPath(new URL("../gojinn-meter.wasm", import.meta.url));
-
-let meter: Promise<WebAssembly.Module> | undefined;
-
 /**
- * Returns `wasm` instrumented for metering. node:wasi takes file
- * descriptors for stdio, so the module goes in and out through temporary
- * files.
+ * Returns `wasm` instrumented for metering. The rewriter runs in a worker
+ * thread, like guests, so that the thread calling `invoke` never loads
+ * node:wasi.
  */
-export async function instrument(wasm: Uint8Array, name: string): Promise<Uint8Array> {
-  meter ??= WebAssembly.compile(readFileSync(METER_WASM));
-  const module = await meter.catch((err: Error) => {
-    meter = undefined;
-    throw new Error(`gojinn: cannot load the metering rewriter ${METER_WASM} (run \`make sdk\`): ${err.message}`);
-  });
-  const dir = mkdtempSync(path.join(tmpdir(), "gojinn-meter-"));
-  const files = { in: path.join(dir, "in.wasm"), out: path.join(dir, "out.wasm"), err: path.join(dir, "stderr") };
-  writeFileSync(files.in, wasm);
-  const fds = [openSync(files.in, "r"), openSync(files.out, "w"), openSync(files.err, "w")] as const;
-  try {
-    const wasi = new WASI({
-      version: "preview1",
-      args: ["gojinn-meter"],
-      env: {},
-      returnOnExit: true,
-      stdin: fds[0],
-      stdout: fds[1],
-      stderr: fds[2],
+export function instrument(wasm: Uint8Array, name: string): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const job: MeterJob = { wasm };
+    // node:wasi warns that it is experimental on every use: not news to a user.
+    const worker = new Worker(new URL("./meter-worker.js", import.meta.url), { workerData: job, execArgv: ["--no-warnings"] });
+    worker.once("message", (result: MeterResult) => {
+      void worker.terminate();
+      if ("wasm" in result) resolve(result.wasm);
+      else reject(new Error(`${name}: ${result.error}`));
     });
-    const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport });
-    if (wasi.start(instance) !== 0) {
-      throw new Error(`${name}: cannot be metered: ${readFileSync(files.err, "utf8").trim()}`);
-    }
-    return new Uint8Array(readFileSync(files.out));
-  } finally {
-    fds.forEach((fd) => closeSync(fd));
-    rmSync(dir, { recursive: true, force: true });
-  }
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`${name}: the metering worker stopped unexpectedly (code ${code})`)));
+  });
 }
 
 /**

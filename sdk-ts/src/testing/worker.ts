@@ -7,12 +7,6 @@ import { WASI } from "node:wasi";
 import { FuelAccount, METER_IMPORT_MODULE, REFUEL_IMPORT } from "./meter.js";
 import type { GuestExit, GuestJob } from "./worker-protocol.js";
 
-// node:wasi warns that it is experimental on every use: not news to a user.
-process.removeAllListeners("warning");
-process.on("warning", (w) => {
-  if (w.name !== "ExperimentalWarning") process.stderr.write(`${w.name}: ${w.message}\n`);
-});
-
 class OutputLimitExceeded extends Error {}
 
 function concat(chunks: Uint8Array[]): Uint8Array {
