@@ -6,11 +6,13 @@
 //     memory and globals; no instance is ever reused. Instances may be
 //     created (and their _start run up to the first read of stdin) ahead of
 //     the request by a [Pool], but each one serves exactly one request.
-//   - A module is compiled once ([Compile]) and compiled code can be kept on
-//     disk across restarts ([Options.CacheDir]).
+//   - A module is compiled once ([Compile]), with every import resolved, and
+//     compiled code can be kept on disk across restarts ([Options.CacheDir]).
+//     [Module.Close] lets runs in flight finish; the module's runtime,
+//     memory and compiled code are released after the last one.
 //   - Limits hold: linear memory is capped ([Options.MemoryLimitPages]);
 //     a run past its deadline, or one that writes more than its output cap,
-//     is stopped at once.
+//     is stopped at once, also while its guest sleeps.
 //   - Every run ends in exactly one [Outcome]; on [OutcomeOK] the guest's
 //     stdout was exactly one valid contract response (docs/contract.md).
 //   - Guests get real clocks and cryptographic randomness, the configured
