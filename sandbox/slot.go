@@ -15,7 +15,8 @@ const DefaultMaxQueue = 1024
 
 // Slot is one held concurrency slot, taken by [Runner.Acquire]. It lets a
 // caller do the expensive part of a request (reading its body) only once
-// the run is sure to start.
+// the run is sure to start. Every Slot must be Run or Released: until then
+// it holds its slot and keeps its Module from being released.
 type Slot struct {
 	r        *Runner
 	wait     time.Duration
