@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gojinn/gojinn/internal/testguest"
 	"github.com/gojinn/gojinn/sandbox"
@@ -137,4 +138,39 @@ func BenchmarkBurstLargeBodies(b *testing.B) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapAlloc)/1e6, "MB-held")
+}
+
+// BenchmarkCompile is Compile of the standard Go guest (examples/hello-go)
+// without a compilation cache: checks, data merge, metering, wazero's
+// compiler.
+func BenchmarkCompile(b *testing.B) {
+	path := testguest.Go(b, "examples/hello-go")
+	wasm := testguest.Read(b, path)
+	ctx := context.Background()
+	for b.Loop() {
+		m, err := sandbox.Compile(ctx, path, wasm, sandbox.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = m.Close(ctx)
+	}
+}
+
+// BenchmarkStopDelay is how late an endless loop (loop.wat) is stopped
+// after its deadline: ms-late is the run's duration less its timeout
+// (which starts before instantiation, microseconds before the loop).
+func BenchmarkStopDelay(b *testing.B) {
+	const timeout = 20 * time.Millisecond
+	r := sandbox.NewRunner(compile(b, testguest.WAT(b, "loop"), sandbox.Options{}),
+		sandbox.RunnerConfig{Limits: sandbox.RunLimits{Timeout: timeout}})
+	ctx := context.Background()
+	var late time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if res := r.Run(ctx, benchRequest, nil); res.Outcome != sandbox.OutcomeTimeout {
+			b.Fatal(res.Err)
+		}
+		late += time.Since(t0) - timeout
+	}
+	b.ReportMetric(float64(late.Microseconds())/1e3/float64(b.N), "ms-late")
 }

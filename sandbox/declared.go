@@ -8,6 +8,8 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/gojinn/gojinn/sandbox/meter"
 )
 
 // What a module declares, read from its binary before it is compiled:
@@ -94,11 +96,15 @@ func checkDeclarations(wasm []byte, limitPages uint32) error {
 
 // checkImports resolves every imported function against the WASI module
 // instantiated in rt, name and signature: a module that loads can always
-// be instantiated.
-func checkImports(rt wazero.Runtime, c wazero.CompiledModule) error {
+// be instantiated. The meter's refuel import, which meter.Instrument
+// added (it refuses a module that had its own), is provided by rt.
+func checkImports(rt wazero.Runtime, c wazero.CompiledModule, metered bool) error {
 	wasi := rt.Module(wasi_snapshot_preview1.ModuleName).ExportedFunctionDefinitions()
 	for _, f := range c.ImportedFunctions() {
 		mod, name, _ := f.Import()
+		if metered && mod == meter.ImportModule {
+			continue
+		}
 		if mod != wasi_snapshot_preview1.ModuleName {
 			return fmt.Errorf("the module imports %s.%s: only %s functions are available", mod, name, wasi_snapshot_preview1.ModuleName)
 		}

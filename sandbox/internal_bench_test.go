@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,15 +33,22 @@ func BenchmarkInstantiate(b *testing.B) {
 	}
 }
 
-// BenchmarkStopChecks measures what wazero's termination checks (inserted
-// at every loop back-edge by WithCloseOnContextDone) cost: a compute-heavy
-// guest (a 10M-iteration loop) and the hello guests, with and without them.
+// BenchmarkStopChecks compares the ways to stop a guest on a compute-heavy
+// guest (a 10M-iteration loop) and the hello guests: uninstrumented
+// without any checks (none: a guest cannot be stopped), uninstrumented
+// with wazero's termination checks at every loop back-edge (checks:
+// WithCloseOnContextDone, how runs were stopped before metering), and
+// instrumented by sandbox/meter (metered: how they are stopped now).
 func BenchmarkStopChecks(b *testing.B) {
 	guests := map[string]string{
 		"spin":      filepath.Join("..", "testdata", "guests", "spin.wat"),
 		"wat":       filepath.Join("..", "testdata", "guests", "ok.wat"),
 		"sdk-hello": filepath.Join("..", "examples", "hello-as", "build", "handler.wasm"),
 	}
+	modes := []struct {
+		name string
+		mode stopMode
+	}{{"none", stopNever}, {"checks", stopByChecks}, {"metered", stopByMetering}}
 	for _, name := range []string{"spin", "wat", "sdk-hello"} {
 		src := guests[name]
 		wasmPath := src
@@ -56,9 +62,9 @@ func BenchmarkStopChecks(b *testing.B) {
 		if err != nil {
 			b.Skipf("%s not built (make examples): %v", wasmPath, err)
 		}
-		for _, checks := range []bool{true, false} {
-			b.Run(fmt.Sprintf("%s/checks=%v", name, checks), func(b *testing.B) {
-				m, err := Compile(context.Background(), name, wasm, Options{withoutStopChecks: !checks})
+		for _, mode := range modes {
+			b.Run(name+"/"+mode.name, func(b *testing.B) {
+				m, err := Compile(context.Background(), name, wasm, Options{stopping: mode.mode})
 				if err != nil {
 					b.Fatal(err)
 				}

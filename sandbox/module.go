@@ -12,6 +12,8 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/gojinn/gojinn/sandbox/meter"
 )
 
 // Module is a compiled handler: a wazero runtime with WASI, and the compiled
@@ -20,6 +22,7 @@ type Module struct {
 	runtime  wazero.Runtime
 	compiled wazero.CompiledModule
 	opts     Options
+	metered  bool // instrumented: runs count fuel and are stopped by refuel
 
 	mu      sync.Mutex
 	users   int  // runs (from Acquire to their slot's release) and pooled instances
@@ -27,19 +30,22 @@ type Module struct {
 	closed  bool // released: nothing may use it any more
 }
 
-// Compile validates and compiles wasm. name (the file) is only used in
-// errors. It fails for invalid wasm, a module without a _start export, an
-// initial memory over MemoryLimitPages, or any import but a
-// wasi_snapshot_preview1 function with that function's signature.
+// Compile validates, instruments for metering (sandbox/meter) and compiles
+// wasm. name (the file) is only used in errors. It fails for invalid wasm,
+// a module without a _start export, an initial memory over
+// MemoryLimitPages, any import but a wasi_snapshot_preview1 function with
+// that function's signature, or a module that uses the meter's reserved
+// names.
 func Compile(ctx context.Context, name string, wasm []byte, opts Options) (*Module, error) {
 	if opts.MemoryLimitPages == 0 {
 		opts.MemoryLimitPages = PagesFor(0)
 	}
+	metered := opts.stopping == stopByMetering
 	rc := wazero.NewRuntimeConfig().
 		WithMemoryLimitPages(opts.MemoryLimitPages).
-		// The only way released wazero can stop a running guest (timeouts,
-		// output cap, client gone): see docs/architecture.md for its cost.
-		WithCloseOnContextDone(!opts.withoutStopChecks)
+		// Metered modules are stopped by their refuel calls, at no cost
+		// on wazero's side: see docs/architecture.md.
+		WithCloseOnContextDone(opts.stopping == stopByChecks)
 	if opts.CacheDir != "" {
 		cache, err := compilationCache(opts.CacheDir)
 		if err != nil {
@@ -56,21 +62,51 @@ func Compile(ctx context.Context, name string, wasm []byte, opts Options) (*Modu
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	compiled, err := rt.CompileModule(ctx, mergeDataSegments(wasm))
+	code, err := prepareCode(ctx, rt, wasm, metered)
+	if err != nil {
+		_ = rt.Close(ctx)
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	compiled, err := rt.CompileModule(ctx, code)
 	if err != nil {
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("%s: not a valid WebAssembly module: %w", name, err)
 	}
-	m := &Module{runtime: rt, compiled: compiled, opts: opts}
+	m := &Module{runtime: rt, compiled: compiled, opts: opts, metered: metered}
 	if err := checkExports(compiled); err != nil {
 		_ = m.release(ctx)
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := checkImports(rt, compiled); err != nil {
+	if err := checkImports(rt, compiled, metered); err != nil {
 		_ = m.release(ctx)
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return m, nil
+}
+
+// prepareCode returns the code to compile: wasm with its data segments
+// merged and, when metered, instrumented, and the refuel import added to
+// rt. The merge comes first, on the module the toolchain wrote, which is
+// what its equivalence checks were written and fuzzed for; the meter then
+// rewrites the code that is compiled, as its differential tests do for
+// any valid module (it copies the data section as it is).
+func prepareCode(ctx context.Context, rt wazero.Runtime, wasm []byte, metered bool) ([]byte, error) {
+	code := mergeDataSegments(wasm)
+	if !metered {
+		return code, nil
+	}
+	instrumented, err := meter.Instrument(code)
+	if err != nil {
+		// Invalid wasm gets wazero's own explanation.
+		if _, cerr := rt.CompileModule(ctx, wasm); cerr != nil {
+			return nil, fmt.Errorf("not a valid WebAssembly module: %w", cerr)
+		}
+		return nil, fmt.Errorf("the module cannot be metered: %w", err)
+	}
+	if err := instantiateRefuel(ctx, rt); err != nil {
+		return nil, fmt.Errorf("instantiating the meter: %w", err)
+	}
+	return instrumented, nil
 }
 
 // errModuleClosed is why a run cannot start on a closed module.

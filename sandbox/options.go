@@ -22,11 +22,27 @@ type Options struct {
 	// CacheDir keeps compiled code on disk across restarts; "" for none.
 	CacheDir string
 
-	// withoutStopChecks compiles without wazero's termination checks: a
-	// guest can then not be stopped. Only benchmarks set it, to measure
-	// what the checks cost.
-	withoutStopChecks bool
+	// stopping is how runs are stopped; only benchmarks set it, to
+	// compare metering with the alternatives.
+	stopping stopMode
 }
+
+// stopMode is how the runs of a module can be stopped.
+type stopMode uint8
+
+const (
+	// stopByMetering instruments the module (sandbox/meter): its refuel
+	// host function stops runs and counts their fuel. Always, but in
+	// benchmarks.
+	stopByMetering stopMode = iota
+	// stopNever compiles the module as it is, without any checks: a guest
+	// can then not be stopped.
+	stopNever
+	// stopByChecks compiles the module as it is with wazero's termination
+	// checks (WithCloseOnContextDone), the way runs were stopped before
+	// metering.
+	stopByChecks
+)
 
 // RunLimits bound one run.
 type RunLimits struct {
@@ -34,6 +50,10 @@ type RunLimits struct {
 	Timeout time.Duration
 	// MaxOutput caps the guest's stdout, in bytes; past it the guest is stopped.
 	MaxOutput int
+	// FuelLimit caps the fuel a run may use (see sandbox/meter for the
+	// unit), counted from its instance's instantiation, pooled or not;
+	// past it the guest is stopped with OutcomeFuelExhausted. 0: no limit.
+	FuelLimit int64
 }
 
 func (l RunLimits) withDefaults() RunLimits {

@@ -14,6 +14,7 @@ const (
 	OutcomeTrap          Outcome = "trap"           // unreachable, out of bounds, stack overflow...
 	OutcomeTimeout       Outcome = "timeout"        // ran past its deadline
 	OutcomeOutputLimit   Outcome = "output_limit"   // wrote more than the output cap to stdout
+	OutcomeFuelExhausted Outcome = "fuel_exhausted" // used more than its fuel limit
 	OutcomeOverload      Outcome = "overload"       // waited too long for a concurrency slot
 	OutcomeBodyLimit     Outcome = "body_limit"     // request body over its cap (decided by the caller)
 	OutcomeCanceled      Outcome = "canceled"       // the caller's context was canceled

@@ -22,9 +22,11 @@ type instance struct {
 	stdin  stdinGate
 	stdout outputBuffer
 	stderr stderrGate
+	meter  runMeter      // the instance's context for its guest's calls
 	done   chan struct{} // closed when _start has returned
 	err    error         // what _start returned
 	mem    uint64
+	fuel   int64 // used since instantiation, start-up included
 }
 
 // errStartupTimeout stops an instance whose start-up passed its bound.
@@ -40,6 +42,7 @@ func (r *Runner) prepare(closed context.Context) (*instance, error) {
 	inst := &instance{ctx: ctx, stop: stop, done: make(chan struct{})}
 	inst.stdin = stdinGate{ready: make(chan struct{}), reached: make(chan struct{}), done: ctx.Done()}
 	inst.stdout = outputBuffer{max: r.limits.MaxOutput, stop: stop}
+	inst.meter.reset(ctx, stop, r.limits.FuelLimit)
 	mc := r.config.WithStdin(&inst.stdin).WithStdout(&inst.stdout).WithStderr(&inst.stderr).
 		WithNanosleep(func(ns int64) { sleepUntilDone(ctx.Done(), ns) })
 	if err := r.module.use(); err != nil { // the instance keeps the module alive until it ends
@@ -49,7 +52,7 @@ func (r *Runner) prepare(closed context.Context) (*instance, error) {
 	bound := time.AfterFunc(r.limits.Timeout, func() { stop(errStartupTimeout) })
 	unlink := context.AfterFunc(closed, func() { stop(errClosed) })
 	t0 := time.Now()
-	mod, start, err := r.module.instantiate(ctx, mc)
+	mod, start, err := r.module.instantiate(&inst.meter, mc)
 	r.obs.ObserveInstantiate(time.Since(t0))
 	if err != nil {
 		bound.Stop()
@@ -60,8 +63,11 @@ func (r *Runner) prepare(closed context.Context) (*instance, error) {
 	}
 	inst.mod = mod
 	go func() {
-		_, inst.err = start.Call(ctx)
+		_, inst.err = start.Call(&inst.meter)
 		inst.mem = memorySize(mod)
+		if r.module.metered {
+			inst.fuel = inst.meter.consumed(mod)
+		}
 		_ = mod.Close(context.Background())
 		r.module.leave()
 		close(inst.done)
@@ -105,7 +111,8 @@ func (r *Runner) runPrepared(ctx context.Context, inst *instance, in []byte, std
 	unlink()
 	res.Execute = time.Since(t0)
 	res.MemoryBytes = inst.mem
-	res.Response, res.Err = r.classify(inst.ctx, inst.err, &inst.stdout)
+	res.Fuel = inst.fuel
+	res.Response, res.Err = r.classify(inst.ctx, inst.err, &inst.stdout, inst.fuel)
 	inst.stop(nil)
 }
 

@@ -20,6 +20,7 @@ type runIO struct {
 	stderr stderrSwitch
 	done   <-chan struct{} // the run's stop: ends the guest's sleeps
 	config wazero.ModuleConfig
+	meter  runMeter // the run's context for its guest's calls
 
 	timer    *time.Timer
 	mu       sync.Mutex
@@ -48,6 +49,7 @@ func (r *Runner) putIO(rio *runIO) {
 	rio.in = bytesReader{}
 	rio.stderr.w = nil
 	rio.done = nil
+	rio.meter = runMeter{}
 	if cap(rio.out.buf) > maxKeptBuffer {
 		rio.out.buf = nil
 	}

@@ -118,6 +118,11 @@ type Result struct {
 	Execute time.Duration
 	// MemoryBytes is the instance's linear memory size at the end.
 	MemoryBytes uint64
+	// Fuel is the fuel the run used (see sandbox/meter for the unit),
+	// counted from its instance's instantiation, pooled or not, so that
+	// the same request to the same module uses the same fuel either way;
+	// 0 when no instance could be created.
+	Fuel int64
 	// Pooled tells whether the instance was created ahead of the request.
 	Pooled bool
 }
@@ -178,12 +183,13 @@ func (r *Runner) runFresh(ctx context.Context, in []byte, stderr io.Writer, res 
 	rio := r.getIO()
 	defer r.putIO(rio)
 	rio.start(runCtx, in, stderr, r.limits.MaxOutput, stop)
+	rio.meter.reset(runCtx, stop, r.limits.FuelLimit)
 
 	// The deadline covers instantiation: it runs the module's start
 	// section, guest code like any other.
 	rio.arm(stop, r.limits.Timeout)
 	t0 := time.Now()
-	mod, start, err := r.module.instantiate(runCtx, rio.config)
+	mod, start, err := r.module.instantiate(&rio.meter, rio.config)
 	t1 := time.Now()
 	res.Instantiate = t1.Sub(t0)
 	r.obs.ObserveInstantiate(res.Instantiate)
@@ -194,19 +200,29 @@ func (r *Runner) runFresh(ctx context.Context, in []byte, stderr io.Writer, res 
 		}
 		return
 	}
-	_, err = start.Call(runCtx)
+	_, err = start.Call(&rio.meter)
 	rio.disarm()
 	res.Execute = time.Since(t1)
 	res.MemoryBytes = memorySize(mod)
+	if r.module.metered {
+		res.Fuel = rio.meter.consumed(mod)
+	}
 	_ = mod.Close(context.Background())
-	res.Response, res.Err = r.classify(runCtx, err, &rio.out)
+	res.Response, res.Err = r.classify(runCtx, err, &rio.out, res.Fuel)
 }
 
-// classify turns how _start ended, and stdout, into a response or an *Error.
-func (r *Runner) classify(runCtx context.Context, err error, stdout *outputBuffer) (*Response, error) {
+// classify turns how _start ended, its fuel and stdout into a response or
+// an *Error.
+func (r *Runner) classify(runCtx context.Context, err error, stdout *outputBuffer, fuel int64) (*Response, error) {
 	if stdout.over {
 		// Stopped at once, but a guest may have ended on its own first.
 		return nil, fail(OutcomeOutputLimit, fmt.Sprintf("the guest wrote more than %d bytes to stdout and was stopped", r.limits.MaxOutput), nil)
+	}
+	if r.limits.FuelLimit > 0 && fuel > r.limits.FuelLimit {
+		// Also a run that ended over its limit before its next check, or
+		// that was stopped for another reason at the check that found it
+		// over: the outcome depends only on the fuel used.
+		return nil, r.fuelExhausted(fuel)
 	}
 	if err := r.stopped(runCtx); err != nil {
 		// Whatever the guest did since it was stopped (a sleep cut short
@@ -237,9 +253,20 @@ func (r *Runner) stopped(runCtx context.Context) error {
 		return fail(OutcomeTimeout, fmt.Sprintf("the guest ran past its %s timeout and was stopped", r.limits.Timeout), nil)
 	case errors.Is(cause, errOutputLimit):
 		return fail(OutcomeOutputLimit, fmt.Sprintf("the guest wrote more than %d bytes to stdout and was stopped", r.limits.MaxOutput), nil)
+	case errors.Is(cause, errFuelExhausted):
+		return r.fuelExhausted(0)
 	default:
 		return fail(OutcomeCanceled, "the client went away; the guest was stopped", cause)
 	}
+}
+
+// fuelExhausted is the error of a run that used more than its fuel limit
+// (fuel, when known).
+func (r *Runner) fuelExhausted(fuel int64) error {
+	if fuel > 0 {
+		return fail(OutcomeFuelExhausted, fmt.Sprintf("the guest used %d units of fuel, more than its fuel_limit of %d, and was stopped", fuel, r.limits.FuelLimit), nil)
+	}
+	return fail(OutcomeFuelExhausted, fmt.Sprintf("the guest used more than its fuel_limit of %d units of fuel and was stopped", r.limits.FuelLimit), nil)
 }
 
 func memorySize(mod api.Module) uint64 {

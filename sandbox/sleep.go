@@ -6,7 +6,7 @@ import "time"
 // never interrupts a host function, and its own sleep (time.Sleep) cannot
 // see the run's context: this one ends as soon as done is closed, so a
 // stopped run (timeout, client gone, pool closed) never waits for a
-// sleeping guest. The guest then stops at its next termination check.
+// sleeping guest. The guest then stops at its next metering check (refuel).
 func sleepUntilDone(done <-chan struct{}, ns int64) {
 	if ns <= 0 {
 		return
