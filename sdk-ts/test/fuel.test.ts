@@ -18,6 +18,17 @@ interface FuelVector {
 }
 const vectors = JSON.parse(readFileSync(new URL("fuel-vectors.json", METER), "utf8")) as FuelVector[];
 
+/** testdata/meter/fuel-limit-vectors.json, which sandbox/meter's TestFuelLimitVectors checks on the Go host. */
+interface FuelLimitVector {
+  description: string;
+  request: InvokeRequest;
+  stdin: string;
+  fuel_limit: number;
+  outcome: "ok" | "fuel_exhausted";
+  fuel: number;
+}
+const limitVectors = JSON.parse(readFileSync(new URL("fuel-limit-vectors.json", METER), "utf8")) as FuelLimitVector[];
+
 describe("fuel", () => {
   test.each(vectors)("$description: the fuel the Go host measures", async (v) => {
     // The guest gets the very stdin the Go test fed it.
@@ -25,6 +36,41 @@ describe("fuel", () => {
     const res = await invoke(GUEST, v.request);
     expect(res.status).toBe(200);
     expect(res.fuel).toBe(v.fuel);
+  });
+
+  test.each(limitVectors)("$description: ends as on the Go host, after the same fuel", async (v) => {
+    expect(JSON.stringify(buildRequest(v.request))).toBe(v.stdin);
+    const res = await invoke(GUEST, v.request, { fuelLimit: v.fuel_limit });
+    expect(res.outcome).toBe(v.outcome);
+    expect(res.status).toBe(v.outcome === "ok" ? 200 : 502);
+    expect(res.fuel).toBe(v.fuel);
+  });
+
+  test("an endless loop is stopped at its fuel limit: 502 fuel_exhausted", async () => {
+    // The timeout is far away: only the fuel limit can stop it.
+    const res = await invoke(CONTRACT, { uri: "/loop" }, { fuelLimit: 5_000_000, timeoutMs: 600_000 });
+    expect(res).toMatchObject({ status: 502, body: "Bad Gateway", outcome: "fuel_exhausted", exitCode: null });
+    expect(res.fuel).toBeGreaterThan(5_000_000);
+    expect(res.reason).toBe(`the guest used ${res.fuel} units of fuel, more than its fuel limit of 5000000, and was stopped`);
+  });
+
+  test("a handler within its fuel limit answers, and uses what it uses without one", async () => {
+    const req: InvokeRequest = { uri: "/status/201", trace_id: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };
+    const unlimited = await invoke(CONTRACT, req);
+    const generous = await invoke(CONTRACT, req, { fuelLimit: 1_000_000_000 });
+    expect(generous).toMatchObject({ status: 201, outcome: "ok", fuel: unlimited.fuel });
+    const exact = await invoke(CONTRACT, req, { fuelLimit: unlimited.fuel! });
+    expect(exact).toMatchObject({ status: 201, outcome: "ok" });
+    // One unit less: it ends over its limit, whether or not it passes another check.
+    const short = await invoke(CONTRACT, req, { fuelLimit: unlimited.fuel! - 1 });
+    expect(short).toMatchObject({ status: 502, outcome: "fuel_exhausted" });
+  });
+
+  test("fuelLimit is refused where it cannot apply", async () => {
+    const module = await WebAssembly.compile(readFileSync(CONTRACT));
+    await expect(invoke(module, {}, { fuelLimit: 1000 })).rejects.toThrow(/compiled WebAssembly.Module cannot be metered/);
+    await expect(invoke(CONTRACT, {}, { fuelLimit: -1 })).rejects.toThrow(/fuelLimit must be/);
+    await expect(invoke(CONTRACT, {}, { fuelLimit: 1.5 })).rejects.toThrow(/fuelLimit must be/);
   });
 
   test("the same request always uses the same fuel", async () => {

@@ -187,5 +187,5 @@ describe("parseLogs", () => {
 });
 
 test("OUTCOMES lists the contract's labels in order", () => {
-  expect(OUTCOMES).toEqual(["ok", "contract_error", "exit_error", "trap", "timeout", "output_limit"]);
+  expect(OUTCOMES).toEqual(["ok", "contract_error", "exit_error", "trap", "timeout", "output_limit", "fuel_exhausted"]);
 });

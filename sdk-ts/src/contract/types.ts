@@ -39,10 +39,10 @@ export interface GojinnResponse {
 }
 
 /** How a run ended: the labels of docs/contract.md's Outcomes table. */
-export type Outcome = "ok" | "contract_error" | "exit_error" | "trap" | "timeout" | "output_limit";
+export type Outcome = "ok" | "contract_error" | "exit_error" | "trap" | "timeout" | "output_limit" | "fuel_exhausted";
 
 /** Every Outcome, in the order of the contract's table. */
-export const OUTCOMES: readonly Outcome[] = ["ok", "contract_error", "exit_error", "trap", "timeout", "output_limit"];
+export const OUTCOMES: readonly Outcome[] = ["ok", "contract_error", "exit_error", "trap", "timeout", "output_limit", "fuel_exhausted"];
 
 /** The HTTP status a failed run answers with: 504 for a timeout, else 502. */
 export function failureStatus(outcome: Exclude<Outcome, "ok">): 502 | 504 {

@@ -25,6 +25,12 @@ export interface InvokeOptions {
   timeoutMs?: number;
   /** Stop the guest once its stdout exceeds this: outcome "output_limit". Default 5 MB. */
   maxOutputBytes?: number;
+  /**
+   * The run's total fuel, as the host's `fuel_limit`: a run that uses more
+   * is stopped, a 502 with outcome "fuel_exhausted". Default 0: no limit.
+   * Needs the module's path or bytes (a compiled module cannot be metered).
+   */
+  fuelLimit?: number;
 }
 
 /** What the client would get, plus what only a test can see. */
@@ -134,9 +140,9 @@ function failed(outcome: Exclude<Outcome, "ok">, reason: string, exit: Partial<G
 /**
  * Runs a handler once, as the Gojinn host would: a fresh instance, the
  * request as JSON on stdin, one JSON response read from stdout, and the
- * host's failure rules (a non-zero exit, a trap or invalid output is a 502
- * with `outcome` and `reason`; a run past `timeoutMs` is stopped and is a
- * 504). `wasm` is a path, the module's bytes or a compiled module.
+ * host's failure rules (a non-zero exit, a trap, invalid output or a run
+ * over `fuelLimit` is a 502 with `outcome` and `reason`; a run past
+ * `timeoutMs` is stopped and is a 504). `wasm` is a path, the module's bytes or a compiled module.
  *
  * ```ts
  * const res = await invoke("build/handler.wasm", { method: "POST", body: "{}" });
@@ -148,6 +154,12 @@ export async function invoke(
   request: InvokeRequest = {},
   options: InvokeOptions = {},
 ): Promise<InvokeResult> {
+  const fuelLimit = options.fuelLimit ?? 0;
+  if (!Number.isSafeInteger(fuelLimit) || fuelLimit < 0)
+    throw new Error(`invoke: fuelLimit must be a whole number of units >= 0, not ${fuelLimit}`);
+  if (fuelLimit > 0 && wasm instanceof WebAssembly.Module) {
+    throw new Error("invoke: fuelLimit needs the module's path or bytes: a compiled WebAssembly.Module cannot be metered");
+  }
   const { module, name } = await loadModule(wasm);
   const wire = buildRequest(request);
   const job: GuestJob = {
@@ -156,13 +168,16 @@ export async function invoke(
     env: options.env ?? {},
     args: [name, ...(options.args ?? [])],
     maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+    fuelLimit,
   };
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const started = performance.now();
   const exit = await runInWorker(job, timeoutMs);
   const durationMs = performance.now() - started;
   if (exit === "timeout") return failed("timeout", `the guest ran past the ${timeoutMs} ms timeout and was stopped`, {}, durationMs);
-  if (exit.failure?.kind === "output_limit") return failed("output_limit", exit.failure.message, exit, durationMs);
+  if (exit.failure?.kind === "output_limit" || exit.failure?.kind === "fuel_exhausted") {
+    return failed(exit.failure.kind, exit.failure.message, exit, durationMs);
+  }
   if (exit.failure) return failed("trap", `the guest trapped: ${exit.failure.message}`, exit, durationMs);
   if (exit.exitCode !== 0) return failed("exit_error", `the guest exited with code ${exit.exitCode}`, exit, durationMs);
   const decoded = decodeResponse(exit.stdout);

@@ -32,19 +32,36 @@ export function instrument(wasm: Uint8Array, name: string): Promise<Uint8Array> 
   });
 }
 
+/** Thrown by the refuel import to stop a run that used more than its fuel limit. */
+class FuelExhausted extends Error {}
+
 /**
- * The host side of one metered run: the refuel import hands out slices
- * that never run out (the harness stops a guest with its timeout, not its
- * fuel), and `consumed` is the fuel handed out less what is left.
+ * The host side of one metered run, with the rule of the host's
+ * meter.Budget (sandbox/meter/budget.go): the refuel import hands out
+ * slices, but never more in total than the limit, so the counter goes below
+ * zero at the first check after the run has used more than its limit,
+ * whatever the slice size; that check stops the run. Without a limit the
+ * slices never run out (the harness then stops a guest with its timeout).
  */
 export class FuelAccount {
   private static readonly SLICE = 1n << 60n;
   private handed = 0n;
+  private readonly limit: bigint;
 
-  /** The refuel import's body. */
+  /** `limit` is the run's total fuel; 0 means no limit. */
+  constructor(readonly fuelLimit = 0) {
+    this.limit = BigInt(fuelLimit);
+  }
+
+  /** The refuel import's body: the counter's next value, or FuelExhausted. */
   refuel = (remaining: bigint): bigint => {
-    this.handed += FuelAccount.SLICE;
-    return remaining + FuelAccount.SLICE;
+    if (this.limit > 0n && this.handed - remaining > this.limit) {
+      throw new FuelExhausted("fuel exhausted");
+    }
+    let slice = FuelAccount.SLICE;
+    if (this.limit > 0n && this.limit - this.handed < slice) slice = this.limit - this.handed;
+    this.handed += slice;
+    return remaining + slice;
   };
 
   /** Fuel used, given the instance's exports; null when it is not metered. */
@@ -52,5 +69,14 @@ export class FuelAccount {
     const counter = exports?.[FUEL_EXPORT];
     if (!(counter instanceof WebAssembly.Global)) return null;
     return Number(this.handed - (counter.value as bigint));
+  }
+
+  /**
+   * Whether a run that used `consumed` fuel went over the limit: a run can
+   * end over it without passing another check, and is exhausted too, so
+   * that the outcome depends only on the fuel used (meter.Budget.Exceeded).
+   */
+  exceeded(consumed: number | null): boolean {
+    return this.limit > 0n && consumed !== null && BigInt(consumed) > this.limit;
   }
 }

@@ -10,6 +10,8 @@ export interface GuestJob {
   args: string[];
   /** Stop the guest once it has written more than this to stdout. */
   maxOutputBytes: number;
+  /** The run's total fuel (a metered module); 0 means no limit. */
+  fuelLimit: number;
 }
 
 /** What the worker reports when the guest has stopped. */
@@ -24,6 +26,6 @@ export interface GuestExit {
   memoryBytes: number;
   /** Fuel the run used; null when the module is not metered. */
   fuel: number | null;
-  /** Set when the guest trapped or was stopped for its output. */
-  failure?: { kind: "trap" | "output_limit"; message: string };
+  /** Set when the guest trapped, or was stopped for its output or its fuel. */
+  failure?: { kind: "trap" | "output_limit" | "fuel_exhausted"; message: string };
 }

@@ -37,7 +37,7 @@ function run(job: GuestJob): GuestExit {
   let stdinOffset = 0;
   let memory: WebAssembly.Memory | undefined;
   let instance: WebAssembly.Instance | undefined;
-  const fuel = new FuelAccount();
+  const fuel = new FuelAccount(job.fuelLimit);
   const base = wasi.wasiImport as Record<string, (...args: number[]) => number>;
   const iovecs = (iovs: number, count: number): Array<[number, number]> => {
     const view = new DataView(memory!.buffer);
@@ -105,14 +105,25 @@ function run(job: GuestJob): GuestExit {
       return 0;
     },
   };
-  const result = (exitCode: number | null, failure?: GuestExit["failure"]): GuestExit => ({
-    exitCode,
-    stdout: concat(stdout),
-    stderr: concat(stderr),
-    memoryBytes: memory?.buffer.byteLength ?? 0,
-    fuel: fuel.consumed(instance?.exports),
-    ...(failure ? { failure } : {}),
-  });
+  const result = (exitCode: number | null, failure?: GuestExit["failure"]): GuestExit => {
+    const used = fuel.consumed(instance?.exports);
+    // As the host: past the output cap first; then over the limit, however
+    // the run ended (stopped by refuel, or at its end before another check).
+    if (failure?.kind !== "output_limit" && fuel.exceeded(used)) {
+      failure = {
+        kind: "fuel_exhausted",
+        message: `the guest used ${used} units of fuel, more than its fuel limit of ${fuel.fuelLimit}, and was stopped`,
+      };
+    }
+    return {
+      exitCode,
+      stdout: concat(stdout),
+      stderr: concat(stderr),
+      memoryBytes: memory?.buffer.byteLength ?? 0,
+      fuel: used,
+      ...(failure ? { failure } : {}),
+    };
+  };
   try {
     instance = new WebAssembly.Instance(job.module, {
       wasi_snapshot_preview1: imports,
