@@ -32,6 +32,7 @@ func init() {
 //	    queue_timeout   <duration>
 //	    max_body_size   <size>
 //	    max_output_size <size>
+//	    fuel_limit      <int>
 //	    env             <KEY> <VALUE>
 //	    args            <arg...>
 //	    cache_dir       <path>|off
@@ -108,6 +109,10 @@ func (g *Gojinn) unmarshalArgsAndBlock(d *caddyfile.Dispenser) error {
 			g.MaxConcurrency, err = intArg(d, 1)
 		case "max_queue":
 			g.MaxQueue, err = intArg(d, 1)
+		case "fuel_limit":
+			var n int
+			n, err = intArg(d, 1)
+			g.FuelLimit = int64(n)
 		case "cache_dir":
 			g.CacheDir, err = oneArg(d)
 		case "debug_secret":

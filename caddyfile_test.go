@@ -56,6 +56,10 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"gojinn app.wasm {\n\t\tmax_queue 1\n\t\tmax_queue 2\n\t}", "max_queue is given twice"},
 		{"gojinn app.wasm {\n\t\tmax_concurrency many\n\t}", `max_concurrency: "many" is not a whole number`},
 		{"gojinn app.wasm {\n\t\tpool_size -1\n\t}", "pool_size must not be negative"},
+		{"gojinn app.wasm {\n\t\tfuel_limit 0\n\t}", "fuel_limit must be greater than 0; omit it for the default"},
+		{"gojinn app.wasm {\n\t\tfuel_limit -5\n\t}", "fuel_limit must be greater than 0"},
+		{"gojinn app.wasm {\n\t\tfuel_limit 1e9\n\t}", `fuel_limit: "1e9" is not a whole number`},
+		{"gojinn app.wasm {\n\t\tfuel_limit 1.5\n\t}", `fuel_limit: "1.5" is not a whole number`},
 		{"gojinn app.wasm {\n\t\ttimeout 1s\n\t\ttimeout 2s\n\t}", "timeout is given twice"},
 		{"gojinn app.wasm {\n\t\tcache_dir /a\n\t\tcache_dir off\n\t}", "cache_dir is given twice"},
 		{"gojinn app.wasm {\n\t\tenv A 1\n\t\tenv B 2\n\t\tenv A 3\n\t}", "env A is given twice"},
@@ -88,7 +92,7 @@ func TestCaddyfileErrors(t *testing.T) {
 // of silently meaning the default.
 func TestJSONNegativeLimits(t *testing.T) {
 	ok := guestPath(t, "ok")
-	for _, field := range []string{"timeout", "queue_timeout", "pool_size", "max_concurrency", "max_queue", "memory_limit", "max_body_size", "max_output_size"} {
+	for _, field := range []string{"timeout", "queue_timeout", "pool_size", "max_concurrency", "max_queue", "memory_limit", "max_body_size", "max_output_size", "fuel_limit"} {
 		cfg := fmt.Sprintf(`{
 	"admin": {"listen": "localhost:2999"},
 	"apps": {"http": {"http_port": 9080, "servers": {"srv0": {

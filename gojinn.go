@@ -88,6 +88,14 @@ type Gojinn struct {
 	// stopped at once and the client gets 502. Default: 5MB.
 	MaxOutputSize int64 `json:"max_output_size,omitempty"`
 
+	// FuelLimit caps the fuel one run may use: one unit per WebAssembly
+	// instruction the guest executes (docs/caddyfile.md says which count
+	// and how), from its instantiation to its end. Past it the guest is
+	// stopped and the client gets 502 (outcome fuel_exhausted). The same
+	// request to the same module always uses the same fuel, whatever the
+	// machine's load. Default: 0, no limit (only Timeout).
+	FuelLimit int64 `json:"fuel_limit,omitempty"`
+
 	// Env is the guest's whole environment (nothing of the host's is
 	// passed). Placeholders in values are resolved at load.
 	Env map[string]string `json:"env,omitempty"`
@@ -198,6 +206,7 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 		Limits: sandbox.RunLimits{
 			Timeout:   time.Duration(g.Timeout),
 			MaxOutput: int(g.MaxOutputSize),
+			FuelLimit: g.FuelLimit,
 		},
 		PoolSize:       g.PoolSize,
 		MaxConcurrency: g.MaxConcurrency,
@@ -253,6 +262,8 @@ func (g *Gojinn) Validate() error {
 		negative = "max_body_size"
 	case g.MaxOutputSize < 0:
 		negative = "max_output_size"
+	case g.FuelLimit < 0:
+		negative = "fuel_limit"
 	}
 	if negative != "" {
 		return fmt.Errorf("gojinn: %s: %s must not be negative (0 or omitted means the default)", g.Path, negative)
