@@ -42,7 +42,7 @@ func (r *Runner) prepare(closed context.Context) (*instance, error) {
 	inst := &instance{ctx: ctx, stop: stop, done: make(chan struct{})}
 	inst.stdin = stdinGate{ready: make(chan struct{}), reached: make(chan struct{}), done: ctx.Done()}
 	inst.stdout = outputBuffer{max: r.limits.MaxOutput, stop: stop}
-	inst.meter.reset(ctx, stop, r.limits.FuelLimit)
+	callCtx := inst.meter.start(ctx, stop, r.limits.FuelLimit, r.module.metered)
 	mc := r.config.WithStdin(&inst.stdin).WithStdout(&inst.stdout).WithStderr(&inst.stderr).
 		WithNanosleep(func(ns int64) { sleepUntilDone(ctx.Done(), ns) })
 	if err := r.module.use(); err != nil { // the instance keeps the module alive until it ends
@@ -52,7 +52,7 @@ func (r *Runner) prepare(closed context.Context) (*instance, error) {
 	bound := time.AfterFunc(r.limits.Timeout, func() { stop(errStartupTimeout) })
 	unlink := context.AfterFunc(closed, func() { stop(errClosed) })
 	t0 := time.Now()
-	mod, start, err := r.module.instantiate(&inst.meter, mc)
+	mod, start, err := r.module.instantiate(callCtx, mc)
 	r.obs.ObserveInstantiate(time.Since(t0))
 	if err != nil {
 		bound.Stop()
@@ -63,7 +63,7 @@ func (r *Runner) prepare(closed context.Context) (*instance, error) {
 	}
 	inst.mod = mod
 	go func() {
-		_, inst.err = start.Call(&inst.meter)
+		_, inst.err = start.Call(callCtx)
 		inst.mem = memorySize(mod)
 		if r.module.metered {
 			inst.fuel = inst.meter.consumed(mod)

@@ -35,9 +35,18 @@ func (m *runMeter) Value(key any) any {
 	return m.Context.Value(key)
 }
 
-// reset prepares m for a run of ctx, stopped by stop, with fuel limit.
-func (m *runMeter) reset(ctx context.Context, stop context.CancelCauseFunc, limit int64) {
+// start prepares m for a run of ctx, stopped by stop, with fuel limit,
+// and returns the context of the run's wazero calls: m for a metered
+// module. Nothing keeps that context past the run, so m can be reused
+// after it; wazero's termination checks (WithCloseOnContextDone, for
+// benchmarks only) watch theirs from a goroutine that may outlive the
+// run, so an unmetered module gets the run's own context.
+func (m *runMeter) start(ctx context.Context, stop context.CancelCauseFunc, limit int64, metered bool) context.Context {
+	if !metered {
+		return ctx
+	}
 	m.Context, m.stop, m.budget = ctx, stop, meter.Budget{Limit: limit}
+	return m
 }
 
 // consumed is the fuel the run of mod has used, read from its counter.

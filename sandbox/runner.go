@@ -183,13 +183,13 @@ func (r *Runner) runFresh(ctx context.Context, in []byte, stderr io.Writer, res 
 	rio := r.getIO()
 	defer r.putIO(rio)
 	rio.start(runCtx, in, stderr, r.limits.MaxOutput, stop)
-	rio.meter.reset(runCtx, stop, r.limits.FuelLimit)
+	callCtx := rio.meter.start(runCtx, stop, r.limits.FuelLimit, r.module.metered)
 
 	// The deadline covers instantiation: it runs the module's start
 	// section, guest code like any other.
 	rio.arm(stop, r.limits.Timeout)
 	t0 := time.Now()
-	mod, start, err := r.module.instantiate(&rio.meter, rio.config)
+	mod, start, err := r.module.instantiate(callCtx, rio.config)
 	t1 := time.Now()
 	res.Instantiate = t1.Sub(t0)
 	r.obs.ObserveInstantiate(res.Instantiate)
@@ -200,7 +200,7 @@ func (r *Runner) runFresh(ctx context.Context, in []byte, stderr io.Writer, res 
 		}
 		return
 	}
-	_, err = start.Call(&rio.meter)
+	_, err = start.Call(callCtx)
 	rio.disarm()
 	res.Execute = time.Since(t1)
 	res.MemoryBytes = memorySize(mod)
