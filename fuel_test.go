@@ -58,8 +58,31 @@ http://127.0.0.1:9080 {
 		t.Errorf("%d gojinn entries for one fuel_exhausted run, want 1", n)
 	}
 
-	if resp, body := do(t, tester, newRequest(t, "GET", base+"/spin", nil)); resp.StatusCode != 200 || body != "spun" {
-		t.Errorf("within a generous fuel_limit: got %d %q, want 200 spun", resp.StatusCode, body)
+	burn := waitForMetric(t, "requests_total of f-burn", func(mfs families) bool {
+		return find(mfs, "gojinn_requests_total", "handler", "f-burn") != nil
+	})
+	if l := labels(find(burn, "gojinn_requests_total", "handler", "f-burn")); l["outcome"] != "fuel_exhausted" || l["code"] != "502" ||
+		value(burn, "gojinn_requests_total", "handler", "f-burn") != 1 {
+		t.Errorf("gojinn_requests_total{handler=f-burn} = %v %v, want one fuel_exhausted 502", l, value(burn, "gojinn_requests_total", "handler", "f-burn"))
+	}
+	if h := histogram(burn, "gojinn_fuel_consumed", "handler", "f-burn"); h.GetSampleCount() != 1 || h.GetSampleSum() <= 5_000_000 {
+		t.Errorf("gojinn_fuel_consumed{handler=f-burn}: %d runs, %v units, want 1 run over its 5000000 limit", h.GetSampleCount(), h.GetSampleSum())
+	}
+
+	// The same request twice uses the same fuel: the second run adds
+	// exactly what the first did.
+	var sums []float64
+	for i := range 2 {
+		if resp, body := do(t, tester, newRequest(t, "GET", base+"/spin", nil)); resp.StatusCode != 200 || body != "spun" {
+			t.Fatalf("within a generous fuel_limit: got %d %q, want 200 spun", resp.StatusCode, body)
+		}
+		mfs := waitForMetric(t, "fuel of f-spin", func(mfs families) bool {
+			return histogram(mfs, "gojinn_fuel_consumed", "handler", "f-spin").GetSampleCount() == uint64(i+1)
+		})
+		sums = append(sums, histogram(mfs, "gojinn_fuel_consumed", "handler", "f-spin").GetSampleSum())
+	}
+	if sums[0] < 10_000_000 || sums[1] != 2*sums[0] {
+		t.Errorf("gojinn_fuel_consumed{handler=f-spin} sums after one and two runs: %v, want the same fuel each run (spin runs 10M iterations)", sums)
 	}
 
 	t0 := time.Now()

@@ -171,6 +171,10 @@ http://127.0.0.1:9080 {
 		if mem.GetSampleCount() != 5 || mem.GetSampleSum() != 5*65536 {
 			t.Errorf("gojinn_guest_memory_bytes{handler=%q}: count %d sum %v, want 5 and 5×65536", okName, mem.GetSampleCount(), mem.GetSampleSum())
 		}
+		// ... and runs the same 39 units of fuel each time.
+		if fuel := histogram(mfs, "gojinn_fuel_consumed", "handler", okName); fuel.GetSampleCount() != 5 || fuel.GetSampleSum() != 5*39 {
+			t.Errorf("gojinn_fuel_consumed{handler=%q}: count %d sum %v, want 5 and 5×39", okName, fuel.GetSampleCount(), fuel.GetSampleSum())
+		}
 		// The overloaded request waited for a slot and gave up.
 		if qw := histogram(mfs, "gojinn_queue_wait_seconds", "handler", loopName); qw.GetSampleCount() < 1 || qw.GetSampleSum() < 0.05 {
 			t.Errorf("gojinn_queue_wait_seconds{handler=%q}: count %d sum %v, want the 50ms wait", loopName, qw.GetSampleCount(), qw.GetSampleSum())
@@ -198,7 +202,7 @@ http://127.0.0.1:9080 {
 			}
 		}
 		sort.Strings(names)
-		want := "gojinn_active_sandboxes gojinn_compile_duration_seconds gojinn_function_duration_seconds gojinn_guest_memory_bytes gojinn_instantiate_duration_seconds gojinn_pool_ready_instances gojinn_queue_wait_seconds gojinn_requests_total"
+		want := "gojinn_active_sandboxes gojinn_compile_duration_seconds gojinn_fuel_consumed gojinn_function_duration_seconds gojinn_guest_memory_bytes gojinn_instantiate_duration_seconds gojinn_pool_ready_instances gojinn_queue_wait_seconds gojinn_requests_total"
 		if got := strings.Join(names, " "); got != want {
 			t.Errorf("gojinn families:\n got %s\nwant %s", got, want)
 		}

@@ -34,6 +34,7 @@ const (
 	attrInstantiate = attribute.Key("gojinn.instantiate_ms")
 	attrExecute     = attribute.Key("gojinn.execute_ms")
 	attrMemory      = attribute.Key("gojinn.memory_bytes")
+	attrFuel        = attribute.Key("gojinn.fuel")
 )
 
 // propagator writes the span's context into the guest's request headers:
@@ -108,7 +109,7 @@ func (s *invocationSpan) end(status int, outcome sandbox.Outcome, res *sandbox.R
 	if s.span == nil {
 		return
 	}
-	attrs := make([]attribute.KeyValue, 0, 7)
+	attrs := make([]attribute.KeyValue, 0, 8)
 	attrs = append(attrs,
 		attrHandler.String(s.handler.name),
 		attrWasmSHA256.String(s.handler.wasmSum),
@@ -118,7 +119,8 @@ func (s *invocationSpan) end(status int, outcome sandbox.Outcome, res *sandbox.R
 		attrs = append(attrs,
 			attrInstantiate.Float64(milliseconds(res.Instantiate)),
 			attrExecute.Float64(milliseconds(res.Execute)),
-			attrMemory.Int64(int64(res.MemoryBytes)))
+			attrMemory.Int64(int64(res.MemoryBytes)),
+			attrFuel.Int64(res.Fuel))
 	}
 	s.span.SetAttributes(attrs...)
 	if outcome != sandbox.OutcomeOK {

@@ -125,6 +125,9 @@ http://127.0.0.1:9080 {
 		if v, ok := a["gojinn.memory_bytes"].(int64); !ok || v < 1<<20 || v%65536 != 0 {
 			t.Errorf("gojinn.memory_bytes = %#v, want whole pages of a Go guest", a["gojinn.memory_bytes"])
 		}
+		if v, ok := a["gojinn.fuel"].(int64); !ok || v < 100_000 {
+			t.Errorf("gojinn.fuel = %#v, want the fuel of a Go guest (over a million)", a["gojinn.fuel"])
+		}
 		if invoke.GetStatus().GetCode() != tracepb.Status_STATUS_CODE_UNSET {
 			t.Errorf("status of a successful invoke: %v", invoke.GetStatus())
 		}

@@ -47,6 +47,12 @@ var (
 	}
 	// memoryBuckets: 64 KiB (one wasm page) doubling up to 1 GiB.
 	memoryBuckets = prometheus.ExponentialBuckets(64<<10, 2, 15)
+	// fuelBuckets span 1,000 units (a minimal guest uses ~40, a
+	// TypeScript hello ~8,000) to 10^10 (a second or more of compute).
+	fuelBuckets = []float64{
+		1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6, 3e6,
+		1e7, 3e7, 1e8, 3e8, 1e9, 3e9, 1e10,
+	}
 )
 
 // Status codes the per-code cache covers; others take a slower path.
@@ -65,6 +71,7 @@ type Metrics struct {
 	instantiate *prometheus.HistogramVec
 	queueWait   *prometheus.HistogramVec
 	memory      *prometheus.HistogramVec
+	fuel        *prometheus.HistogramVec
 	poolReady   *prometheus.GaugeVec
 }
 
@@ -136,6 +143,14 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 	}, []string{labelHandler})); err != nil {
 		return nil, err
 	}
+	if m.fuel, err = register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: namespace,
+		Name:      "fuel_consumed",
+		Help:      "Fuel a run used: WebAssembly instructions executed, as fuel_limit counts them (docs/caddyfile.md), from instantiation to the run's end.",
+		Buckets:   fuelBuckets,
+	}, []string{labelHandler})); err != nil {
+		return nil, err
+	}
 	if m.poolReady, err = register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Namespace: namespace,
 		Name:      "pool_ready_instances",
@@ -202,6 +217,7 @@ func (m *Metrics) Handler(name string) *Handler {
 		instantiate: m.instantiate.With(h),
 		queueWait:   m.queueWait.With(h),
 		memory:      m.memory.With(h),
+		fuel:        m.fuel.With(h),
 		poolReady:   m.poolReady.With(h),
 	}
 }
@@ -216,6 +232,7 @@ type Handler struct {
 	instantiate prometheus.Observer
 	queueWait   prometheus.Observer
 	memory      prometheus.Observer
+	fuel        prometheus.Observer
 	poolReady   prometheus.Gauge
 
 	// codes caches, per status code minCode..maxCode, the observers of
@@ -324,6 +341,14 @@ func (h *Handler) ObserveMemory(bytes uint64) {
 		return
 	}
 	h.memory.Observe(float64(bytes))
+}
+
+// ObserveFuel records the fuel a run used (gojinn_fuel_consumed).
+func (h *Handler) ObserveFuel(units int64) {
+	if h == nil {
+		return
+	}
+	h.fuel.Observe(float64(units))
 }
 
 // SetPoolReady sets the number of pre-instantiated instances ready to take

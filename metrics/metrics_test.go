@@ -178,6 +178,8 @@ func TestHandlerGaugesAndHistograms(t *testing.T) {
 	h.ObserveInstantiate(20 * time.Microsecond)
 	h.ObserveQueueWait(time.Millisecond)
 	h.ObserveMemory(2 << 20)
+	h.ObserveFuel(7885)
+	h.ObserveFuel(1_500_000)
 	m.ObserveCompile(2 * time.Millisecond)
 
 	gauges := []struct {
@@ -209,6 +211,7 @@ func TestHandlerGaugesAndHistograms(t *testing.T) {
 		{"gojinn_instantiate_duration_seconds", "handler=api", 2},
 		{"gojinn_queue_wait_seconds", "handler=api", 1},
 		{"gojinn_guest_memory_bytes", "handler=api", 1},
+		{"gojinn_fuel_consumed", "handler=api", 2},
 		{"gojinn_compile_duration_seconds", "", 1},
 	}
 	for _, hc := range hists {
@@ -235,12 +238,14 @@ func TestBuckets(t *testing.T) {
 	h := m.Handler("api")
 	h.ObserveInvocation(200, metrics.OutcomeOK, time.Second)
 	h.ObserveMemory(1)
+	h.ObserveFuel(1)
 	tests := []struct {
 		name       string
 		first, top float64
 	}{
 		{"gojinn_function_duration_seconds", 50e-6, 60},
 		{"gojinn_guest_memory_bytes", 64 << 10, 1 << 30},
+		{"gojinn_fuel_consumed", 1e3, 1e10},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -350,6 +355,7 @@ func TestNilIsNoOp(t *testing.T) {
 		h.ObserveInstantiate(time.Millisecond)
 		h.ObserveQueueWait(time.Millisecond)
 		h.ObserveMemory(1)
+		h.ObserveFuel(1)
 		h.SetPoolReady(1)
 	})
 }
@@ -366,11 +372,12 @@ func exercise(m *metrics.Metrics) {
 	h.ObserveInstantiate(time.Millisecond)
 	h.ObserveQueueWait(time.Millisecond)
 	h.ObserveMemory(1)
+	h.ObserveFuel(1)
 	h.SetPoolReady(1)
 }
 
 func TestOutcomes(t *testing.T) {
-	want := []string{"ok", "contract_error", "exit_error", "trap", "timeout", "output_limit", "overload", "body_limit", "canceled"}
+	want := []string{"ok", "contract_error", "exit_error", "trap", "timeout", "output_limit", "fuel_exhausted", "overload", "body_limit", "canceled"}
 	if len(metrics.Outcomes) != len(want) {
 		t.Fatalf("Outcomes = %v, want %v", metrics.Outcomes, want)
 	}
@@ -402,6 +409,7 @@ func TestPromlint(t *testing.T) {
 	want := []string{
 		"gojinn_active_sandboxes",
 		"gojinn_compile_duration_seconds",
+		"gojinn_fuel_consumed",
 		"gojinn_function_duration_seconds",
 		"gojinn_guest_memory_bytes",
 		"gojinn_instantiate_duration_seconds",

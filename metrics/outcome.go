@@ -15,6 +15,8 @@ const (
 	OutcomeTimeout = "timeout"
 	// OutcomeOutputLimit: the guest wrote more than max_output_size to stdout (502).
 	OutcomeOutputLimit = "output_limit"
+	// OutcomeFuelExhausted: the guest used more than its fuel_limit and was stopped (502).
+	OutcomeFuelExhausted = "fuel_exhausted"
 	// OutcomeOverload: too many requests in flight for longer than queue_timeout (503).
 	OutcomeOverload = "overload"
 	// OutcomeBodyLimit: the request body was over max_body_size; no guest ran (413).
@@ -31,13 +33,14 @@ var Outcomes = []string{
 	OutcomeTrap,
 	OutcomeTimeout,
 	OutcomeOutputLimit,
+	OutcomeFuelExhausted,
 	OutcomeOverload,
 	OutcomeBodyLimit,
 	OutcomeCanceled,
 }
 
 // numOutcomes is len(Outcomes), as a constant for array sizes.
-const numOutcomes = 9
+const numOutcomes = 10
 
 // outcomeIndex returns the position of o in Outcomes, or -1 for a label that
 // is not one of them. A switch on a string compiles to comparisons and does
@@ -56,12 +59,14 @@ func outcomeIndex(o string) int {
 		return 4
 	case OutcomeOutputLimit:
 		return 5
-	case OutcomeOverload:
+	case OutcomeFuelExhausted:
 		return 6
-	case OutcomeBodyLimit:
+	case OutcomeOverload:
 		return 7
-	case OutcomeCanceled:
+	case OutcomeBodyLimit:
 		return 8
+	case OutcomeCanceled:
+		return 9
 	}
 	return -1
 }

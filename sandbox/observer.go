@@ -10,6 +10,8 @@ type Observer interface {
 	ObserveInstantiate(d time.Duration)
 	ObserveQueueWait(d time.Duration)
 	ObserveMemory(bytes uint64)
+	// ObserveFuel receives the fuel every run that executed used.
+	ObserveFuel(units int64)
 	SetPoolReady(n int)
 }
 
@@ -21,4 +23,5 @@ func (noObserver) SandboxFinished()                 {}
 func (noObserver) ObserveInstantiate(time.Duration) {}
 func (noObserver) ObserveQueueWait(time.Duration)   {}
 func (noObserver) ObserveMemory(uint64)             {}
+func (noObserver) ObserveFuel(int64)                {}
 func (noObserver) SetPoolReady(int)                 {}

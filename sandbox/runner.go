@@ -172,6 +172,9 @@ func (r *Runner) run(ctx context.Context, req *Request, stderr io.Writer, res *R
 	}
 	if res.MemoryBytes > 0 { // 0: no instance ran
 		r.obs.ObserveMemory(res.MemoryBytes)
+		if r.module.metered {
+			r.obs.ObserveFuel(res.Fuel)
+		}
 	}
 	res.Outcome = OutcomeOf(res.Err)
 }

@@ -344,6 +344,7 @@ func (instantiated) SandboxStarted()                {}
 func (instantiated) SandboxFinished()               {}
 func (instantiated) ObserveQueueWait(time.Duration) {}
 func (instantiated) ObserveMemory(uint64)           {}
+func (instantiated) ObserveFuel(int64)              {}
 func (instantiated) SetPoolReady(int)               {}
 
 // A guest sleeping (30 s) is stopped at once by its timeout, by its client
