@@ -140,22 +140,6 @@ func BenchmarkBurstLargeBodies(b *testing.B) {
 	b.ReportMetric(float64(ms.HeapAlloc)/1e6, "MB-held")
 }
 
-// BenchmarkCompile is Compile of the standard Go guest (examples/hello-go)
-// without a compilation cache: checks, data merge, metering, wazero's
-// compiler.
-func BenchmarkCompile(b *testing.B) {
-	path := testguest.Go(b, "examples/hello-go")
-	wasm := testguest.Read(b, path)
-	ctx := context.Background()
-	for b.Loop() {
-		m, err := sandbox.Compile(ctx, path, wasm, sandbox.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		_ = m.Close(ctx)
-	}
-}
-
 // BenchmarkStopDelay is how late an endless loop (loop.wat) is stopped
 // after its deadline: ms-late is the run's duration less its timeout
 // (which starts before instantiation, microseconds before the loop).

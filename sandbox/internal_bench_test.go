@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // BenchmarkInstantiate is creating (and closing) an instance alone.
@@ -80,4 +81,40 @@ func BenchmarkStopChecks(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkCompile is Compile of the standard Go guest (examples/hello-go,
+// built by `go build` into testdata/build) without a compilation cache,
+// instrumented (metered-ms, as every module is) and as before metering
+// (checks-ms: uninstrumented, with wazero's termination checks),
+// alternating so that both see the same load on a shared machine.
+func BenchmarkCompile(b *testing.B) {
+	src := filepath.Join("..", "examples", "hello-go")
+	out := filepath.Join(b.TempDir(), "hello-go.wasm")
+	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd.Dir, cmd.Env = src, append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if o, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("building hello-go: %v %s", err, o)
+	}
+	wasm, err := os.ReadFile(out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var took [2]time.Duration
+	for b.Loop() {
+		for i, mode := range []stopMode{stopByMetering, stopByChecks} {
+			t0 := time.Now()
+			m, err := Compile(ctx, "hello-go", wasm, Options{stopping: mode})
+			if err != nil {
+				b.Fatal(err)
+			}
+			took[i] += time.Since(t0)
+			_ = m.Close(ctx)
+		}
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 / float64(b.N) }
+	b.ReportMetric(ms(took[0]), "metered-ms")
+	b.ReportMetric(ms(took[1]), "checks-ms")
+	b.ReportMetric(float64(took[0])/float64(took[1]), "ratio")
 }
