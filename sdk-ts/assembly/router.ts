@@ -1,7 +1,7 @@
 import { Request } from "./request";
 import { Response } from "./response";
 import { Handler } from "./serve";
-import { indexOfChar, stringEquals } from "./strings";
+import { indexOfChar } from "./strings";
 import { percentDecode } from "./uri";
 
 // What a pattern segment is (see matchSegments).
@@ -43,8 +43,7 @@ class Route {
   }
 }
 
-// The segments of a path: "/a/b/" gives ["a", "b"], "/" gives [""]. Split
-// with indexOfChar rather than String#split (see strings.ts why).
+// The segments of a path: "/a/b/" gives ["a", "b"], "/" gives [""].
 function splitPath(path: string): string[] {
   const parts = new Array<string>();
   let end = path.length;
@@ -75,7 +74,7 @@ function matchSegments(route: Route, segments: string[]): bool {
     if (i >= segments.length) return false;
     if (kind == PARAM) {
       if (segments[i].length == 0) return false;
-    } else if (!stringEquals(texts[i], segments[i])) {
+    } else if (texts[i] != segments[i]) {
       return false;
     }
   }
@@ -195,7 +194,7 @@ export class Router {
     for (let i = 0; i < routes.length; i++) {
       const route = routes[i];
       if (!matchSegments(route, segments)) continue;
-      if (stringEquals(route.method, method) || route.method == "*") {
+      if (route.method == method || route.method == "*") {
         req.params = paramsOf(route, segments);
         return route.handler(req);
       }

@@ -1,6 +1,4 @@
-// Splitting and percent-decoding request URIs. Searches use strings.ts
-// (16 characters per step) rather than String#indexOf/split, which take a
-// loop iteration per character: see there why that matters.
+// Splitting and percent-decoding request URIs.
 
 import { indexOfChar, indexOfEither, regionEquals } from "./strings";
 import { decodeUtf8, encodeUtf8 } from "./utf8";
