@@ -12,7 +12,13 @@
 //     memory and compiled code are released after the last one.
 //   - Limits hold: linear memory is capped ([Options.MemoryLimitPages]);
 //     a run past its deadline, or one that writes more than its output cap,
-//     is stopped at once, also while its guest sleeps.
+//     is stopped at once, also while its guest sleeps; one that uses more
+//     fuel than [RunLimits.FuelLimit] is stopped too. Every module is
+//     metered (sandbox/meter): its code calls the host about once a
+//     millisecond of compute, which is where runs are stopped.
+//   - Every run's fuel ([Result.Fuel]) depends only on the module and what
+//     it computes: the same request uses the same fuel, pooled or not,
+//     whatever the machine's load.
 //   - Every run ends in exactly one [Outcome]; on [OutcomeOK] the guest's
 //     stdout was exactly one valid contract response (docs/contract.md).
 //   - Guests get real clocks and cryptographic randomness, the configured

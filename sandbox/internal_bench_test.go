@@ -118,3 +118,43 @@ func BenchmarkCompile(b *testing.B) {
 	b.ReportMetric(ms(took[1]), "checks-ms")
 	b.ReportMetric(float64(took[0])/float64(took[1]), "ratio")
 }
+
+// BenchmarkMeterOverhead is what metering costs a compute-heavy guest
+// (spin.wat, a 10M-iteration loop): metered runs and runs without any
+// checks, alternating so that both see the same load, and their ratio.
+func BenchmarkMeterOverhead(b *testing.B) {
+	src := filepath.Join("..", "testdata", "guests", "spin.wat")
+	out := filepath.Join(b.TempDir(), "spin.wasm")
+	if o, err := exec.Command("wat2wasm", src, "-o", out).CombinedOutput(); err != nil {
+		b.Fatalf("wat2wasm: %v %s", err, o)
+	}
+	wasm, err := os.ReadFile(out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var runners [2]*Runner
+	for i, mode := range []stopMode{stopByMetering, stopNever} {
+		m, err := Compile(ctx, "spin", wasm, Options{stopping: mode})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer m.Close(ctx)
+		runners[i] = NewRunner(m, RunnerConfig{})
+	}
+	req := &Request{Method: "GET", URI: "/", TraceID: "t"}
+	var took [2]time.Duration
+	for b.Loop() {
+		for i, r := range runners {
+			t0 := time.Now()
+			if res := r.Run(ctx, req, nil); res.Err != nil {
+				b.Fatal(res.Err)
+			}
+			took[i] += time.Since(t0)
+		}
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 / float64(b.N) }
+	b.ReportMetric(ms(took[0]), "metered-ms")
+	b.ReportMetric(ms(took[1]), "none-ms")
+	b.ReportMetric(float64(took[0])/float64(took[1]), "ratio")
+}
