@@ -190,6 +190,7 @@ func TestCompileErrors(t *testing.T) {
 		{"badtable", testguest.Read(t, testguest.WAT(t, "badtable")), "imports the table env.table"},
 		{"badmemory", testguest.Read(t, testguest.WAT(t, "badmemory")), "imports the memory env.memory"},
 		{"bigmemory", testguest.Read(t, testguest.WAT(t, "bigmemory")), "needs more memory than memory_limit allows: 3000 pages of 64KiB initially, the limit is 1953"},
+		{"badmeter", testguest.Read(t, testguest.WAT(t, "badmeter")), `the module cannot be metered: meter: section 2: the module already imports from "gojinn_meter", which metering reserves`},
 	}
 	for _, tc := range cases {
 		_, err := sandbox.Compile(context.Background(), "/srv/"+tc.name+".wasm", tc.wasm, sandbox.Options{})
