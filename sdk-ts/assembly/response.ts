@@ -37,7 +37,7 @@ class HeaderEntry {
  * and headers; `serve` writes it to stdout in the wire format.
  */
 export class Response {
-  /** The HTTP status code (100..599). */
+  /** The HTTP status code: a final status, 200..599 (the host answers anything else with 502). */
   status: i32;
   private textBody: string = "";
   private binaryBody: Uint8Array | null = null;
