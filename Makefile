@@ -84,6 +84,8 @@ test: build examples test-go test-ts
 test-go:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 25m ./...
+	# The engine under the race detector: isolation is the product.
+	$(GO) test -race -count=1 -timeout 10m ./sandbox/
 
 test-ts: sdk
 	cd sdk-ts && npm test
