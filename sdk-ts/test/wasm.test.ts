@@ -2,6 +2,8 @@
 // and is skipped when it cannot be sure of that.
 import binaryen from "binaryen";
 import { describe, expect, test } from "vitest";
+import { SECTION_ELEMENT, SECTION_TABLE, sections } from "../dist/wasm/binary.js";
+import { directizeCalls } from "../dist/wasm/directize.js";
 import { preEvaluateStart } from "../dist/wasm/pre-evaluate.js";
 
 const wasm = (text: string): Uint8Array => {
@@ -14,6 +16,8 @@ const wasm = (text: string): Uint8Array => {
     m.dispose();
   }
 };
+
+const hasSection = (bytes: Uint8Array, id: number): boolean => sections(bytes).some((s) => s.id === id);
 
 const text = (bytes: Uint8Array): string => {
   const m = binaryen.readBinary(bytes);
@@ -33,6 +37,62 @@ async function run(bytes: Uint8Array, exportName = "run"): Promise<number[]> {
   (instance.exports[exportName] as () => void)();
   return logged;
 }
+
+// A module shaped like asc's output for `serve(handle)`: a static Function
+// object (an object header with rtSize 8, then the table index) and a call
+// through it. `extra` goes into `run`.
+const functionRefModule = (rtSize: number, extra = "", exportTable = false) => `
+(module
+  (import "env" "log" (func $log (param i32)))
+  (type $handler (func (param i32) (result i32)))
+  (memory 1)
+  (table $t 3 3 funcref)
+  ${exportTable ? '(export "table" (table $t))' : ""}
+  (elem (i32.const 1) $a $b)
+  ;; object header at 16..36: mmInfo, gcInfo, gcInfo2, rtId, rtSize; the object at 36
+  (data (i32.const 28) "\\05\\00\\00\\00\\${rtSize.toString(16).padStart(2, "0")}\\00\\00\\00\\02")
+  (func $a (type $handler) (i32.add (local.get 0) (i32.const 100)))
+  (func $b (type $handler) (i32.add (local.get 0) (i32.const 200)))
+  (func (export "run")
+    (call $log (call_indirect $t (type $handler) (i32.const 7) (i32.load (i32.const 36))))
+    ${extra})
+)`;
+
+describe("directizeCalls", () => {
+  test("a call through a static Function object becomes a direct call; the table goes", async () => {
+    const before = wasm(functionRefModule(8));
+    const after = directizeCalls(before);
+    expect(hasSection(before, SECTION_TABLE)).toBe(true);
+    expect(hasSection(after, SECTION_TABLE)).toBe(false);
+    expect(hasSection(after, SECTION_ELEMENT)).toBe(false);
+    expect(text(after)).not.toContain("call_indirect");
+    expect(await run(after)).toEqual(await run(before));
+    expect(await run(after)).toEqual([207]);
+  });
+
+  test("other call_indirects keep the table", async () => {
+    const extra = "(call $log (call_indirect $t (type $handler) (i32.const 1) (i32.const 1)))";
+    const before = wasm(functionRefModule(8, extra));
+    const after = directizeCalls(before);
+    expect(hasSection(after, SECTION_TABLE)).toBe(true);
+    expect(await run(after)).toEqual([207, 101]);
+  });
+
+  test("not a Function object (another size before it): unchanged", () => {
+    const before = wasm(functionRefModule(12));
+    expect(directizeCalls(before)).toBe(before);
+  });
+
+  test("an exported table (others could change it): unchanged", () => {
+    const before = wasm(functionRefModule(8, "", true));
+    expect(directizeCalls(before)).toBe(before);
+  });
+
+  test("no table at all: unchanged", () => {
+    const before = wasm('(module (func (export "run")))');
+    expect(directizeCalls(before)).toBe(before);
+  });
+});
 
 describe("preEvaluateStart", () => {
   // Like asc's output: _start guards and calls the top-level code, which

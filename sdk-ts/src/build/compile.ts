@@ -4,6 +4,7 @@ import path from "node:path";
 import asc from "assemblyscript/asc";
 import { requirePackageDir } from "../sdk-root.js";
 import { compileWasm, describeModule, ModuleInfo, readWasmFile, UserError } from "../wasm/inspect.js";
+import { directizeCalls } from "../wasm/directize.js";
 import { mergeDataSegments } from "../wasm/merge-data.js";
 import { preEvaluateStart } from "../wasm/pre-evaluate.js";
 import { listSourceFiles, readSourceFile, VIRTUAL_PACKAGES } from "./resolve.js";
@@ -132,10 +133,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
   let bytes = await readWasmFile(outFile);
   if (!options.debug) {
-    // Static initializers run once here instead of at every request
-    // (src/wasm/pre-evaluate.ts); then one data segment instead of hundreds.
-    // Each makes an instantiation cheaper.
-    const evaluated = await preEvaluateStart(bytes);
+    // Direct calls instead of a function table for `serve(handle)`
+    // (src/wasm/directize.ts); static initializers run once here instead of
+    // at every request (src/wasm/pre-evaluate.ts); then one data segment
+    // instead of hundreds. Each makes an instantiation cheaper.
+    const evaluated = await preEvaluateStart(directizeCalls(bytes));
     const merged = mergeDataSegments(evaluated);
     if (merged.bytes !== bytes) {
       bytes = merged.bytes;

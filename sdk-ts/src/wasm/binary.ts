@@ -1,5 +1,11 @@
 /** Reading and writing the WebAssembly binary format: what the SDK's module rewrites need. */
 
+export const SECTION_TYPE = 1;
+export const SECTION_IMPORT = 2;
+export const SECTION_FUNCTION = 3;
+export const SECTION_TABLE = 4;
+export const SECTION_EXPORT = 7;
+export const SECTION_ELEMENT = 9;
 export const SECTION_CODE = 10;
 export const SECTION_DATA = 11;
 export const SECTION_DATA_COUNT = 12;
@@ -45,6 +51,17 @@ export class Reader {
     } while (b & 0x80);
     if (shift < 32 && b & 0x40) result |= ~0 << shift;
     return result;
+  }
+
+  /** Skips a length-prefixed byte string (a name, a passive segment). */
+  skipVec(): void {
+    const n = this.leb();
+    this.pos += n;
+  }
+
+  /** Skips a LEB128 number of any size. */
+  skipLeb(): void {
+    while (this.u8() & 0x80);
   }
 }
 
