@@ -54,6 +54,7 @@ func server(t *testing.T, site string) (*caddytest.Tester, string) {
 	if t.Failed() {
 		t.FailNow()
 	}
+	tester.Client.Transport = handoverRetry{next: tester.Client.Transport}
 	return tester, logFile
 }
 
