@@ -231,11 +231,7 @@ func (d *decoder) readHeaders(s *scanner) error {
 			return err
 		}
 		start := len(d.text)
-		if esc {
-			d.text = appendUnescaped(d.text, raw)
-		} else {
-			d.text = append(d.text, raw...)
-		}
+		d.text = appendText(d.text, raw, esc)
 		name := d.text[start:]
 		if !validName(name) {
 			return fmt.Errorf("header %q: the name is not an HTTP field name (RFC 9110 token)", head(name))
@@ -275,11 +271,7 @@ func (d *decoder) readValues(s *scanner, start, end int) error {
 			return err
 		}
 		vstart := len(d.text)
-		if esc {
-			d.text = appendUnescaped(d.text, raw)
-		} else {
-			d.text = append(d.text, raw...)
-		}
+		d.text = appendText(d.text, raw, esc)
 		if why := invalidValue(d.text[vstart:]); why != "" {
 			return fmt.Errorf("header %q: value %d is not an HTTP field value (RFC 9110): %s", d.text[start:end], len(d.lens)-first+1, why)
 		}
@@ -426,4 +418,13 @@ func head(b []byte) string {
 		return string(b[:40]) + "..."
 	}
 	return string(b)
+}
+
+// appendText appends a scanned JSON string's text, unescaped if it has
+// escapes.
+func appendText(dst, raw []byte, esc bool) []byte {
+	if esc {
+		return appendUnescaped(dst, raw)
+	}
+	return append(dst, raw...)
 }
