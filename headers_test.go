@@ -63,7 +63,7 @@ func TestGuestHeadersOverEveryProtocol(t *testing.T) {
 	}
 	waitForCertificate(t, insecure)
 	for _, p := range protocols {
-		client := &http.Client{Transport: p.rt}
+		client := &http.Client{Transport: handoverRetry{next: p.rt}}
 		for _, a := range guestAnswers {
 			t.Run(p.name+a.path, func(t *testing.T) {
 				id := fmt.Sprintf("headers-%d%s", p.major, strings.ReplaceAll(a.path, "/", "-"))

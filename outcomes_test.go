@@ -273,8 +273,9 @@ http://127.0.0.1:9080 {
 		queue_timeout 1m
 	}
 }`, testguest.WAT(t, "loop")))
-	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
-	defer client.CloseIdleConnections()
+	transport := &http.Transport{ExpectContinueTimeout: time.Minute}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: handoverRetry{next: transport}}
 	var bodies [2]*readSignal
 	var cancels [2]context.CancelFunc
 	answered := make(chan int, 2)
@@ -286,6 +287,10 @@ http://127.0.0.1:9080 {
 		req := newRequest(t, "POST", base+"/", bodies[i]).WithContext(ctx)
 		req.ContentLength = 1000
 		req.Header.Set("Expect", "100-continue")
+		// A request closed unanswered in the config handover sent no body
+		// (it waits for 100 Continue): the same unread body serves a retry.
+		body := bodies[i]
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(body), nil }
 		go func() {
 			if resp, err := client.Do(req); err == nil {
 				resp.Body.Close()
