@@ -30,10 +30,7 @@ type fuelLimitVector struct {
 // harness, which hands out one slice as large as the limit allows, agrees).
 func TestFuelLimitVectors(t *testing.T) {
 	dir := filepath.Join("..", "..", "testdata", "meter")
-	wasm, err := os.ReadFile(filepath.Join(dir, "fuel-guest.wasm"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	wasm := fuelGuest(t, dir)
 	file := filepath.Join(dir, "fuel-limit-vectors.json")
 	b, err := os.ReadFile(file)
 	if err != nil {

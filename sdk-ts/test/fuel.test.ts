@@ -4,9 +4,9 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { buildRequest, invoke, type InvokeRequest } from "../dist/testing/index.js";
+import { FUEL_GUEST as GUEST } from "./global-setup.js";
 
 const METER = new URL("../../testdata/meter/", import.meta.url);
-const GUEST = fileURLToPath(new URL("fuel-guest.wasm", METER));
 const CONTRACT = fileURLToPath(new URL("../../contract/handler/build/handler.wasm", import.meta.url));
 
 /** testdata/meter/fuel-vectors.json, which sandbox/meter's TestFuelVectors checks on the Go host. */
