@@ -10,7 +10,7 @@ import (
 )
 
 // fuelLimitVector is one entry of testdata/meter/fuel-limit-vectors.json:
-// a request to testdata/meter/fuel-guest.wasm (stdin as the TypeScript
+// a request to testdata/meter/fuel-guest.wat (stdin as the TypeScript
 // harness sends it) run under a fuel limit, how the run ends ("ok" or
 // "fuel_exhausted") and the fuel it used, at its end or where it was
 // stopped. sdk-ts's fuel test runs the same vectors through invoke with

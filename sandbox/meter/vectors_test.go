@@ -12,7 +12,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/meter/fuel-vectors.json with the fuel measured now")
 
 // fuelVector is one entry of testdata/meter/fuel-vectors.json: a request
-// to testdata/meter/fuel-guest.wasm, the exact stdin the TypeScript
+// to testdata/meter/fuel-guest.wat, the exact stdin the TypeScript
 // harness sends for it, and the fuel the run uses. sdk-ts's fuel test
 // runs the same vectors through invoke.
 type fuelVector struct {
