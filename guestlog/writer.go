@@ -324,3 +324,39 @@ func (w *Writer) emit(line []byte, truncated bool) {
 	}
 	ce.Write(textFields...)
 }
+
+// hostLogField marks an entry made from a host_log call rather than a
+// line of stderr.
+var hostLogField = zap.String("via", "host_log")
+
+// Log logs msg as one entry at level: a guest's host_log call
+// (docs/host-abi.md). It counts against the same caps as stderr's lines,
+// is kept in the tail, and never splits msg at its newlines.
+func (w *Writer) Log(level zapcore.Level, msg []byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	w.appendTail(msg)
+	w.appendTail(newline)
+	if w.capped() {
+		w.droppedLines++
+		w.droppedBytes += len(msg)
+		return
+	}
+	k := w.keep(len(msg))
+	w.droppedBytes += len(msg) - k
+	w.lines++
+	ce := w.logger.Check(level, validUTF8(msg[:k]))
+	if ce == nil {
+		return
+	}
+	if k < len(msg) {
+		ce.Write(sourceField, hostLogField, zap.Bool("truncated", true))
+		return
+	}
+	ce.Write(sourceField, hostLogField)
+}
+
+var newline = []byte{'\n'}
