@@ -10,3 +10,5 @@ export { percentDecode } from "./uri";
 export { canonicalHeaderName } from "./headers";
 export { isValidJson } from "./json";
 export { handlerAborted } from "./failure";
+export { kv, KvStore, KvEntry } from "./kv";
+export { fetch, FetchInit, FetchResponse } from "./fetch";

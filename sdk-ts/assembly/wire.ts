@@ -288,7 +288,7 @@ function skipStringValue(r: JsonReader): usize {
 
 // `"headers": {"Name": ["value", ...], ...}` (or null), skipped and checked:
 // where it starts, or 0 for null.
-function skipHeaders(r: JsonReader): usize {
+export function skipHeaders(r: JsonReader): usize {
   if (r.acceptNull()) return 0;
   r.skipSpace();
   const at = r.pos;
@@ -310,7 +310,7 @@ function skipHeaders(r: JsonReader): usize {
 }
 
 // Reads the headers object skipHeaders checked at `at` into the lists.
-function readHeaders(r: JsonReader, at: usize, names: string[], values: Array<string[]>): void {
+export function readHeaders(r: JsonReader, at: usize, names: string[], values: Array<string[]>): void {
   r.pos = at + 1;
   if (r.accept(0x7d)) return;
   do {
