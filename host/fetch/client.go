@@ -20,7 +20,7 @@ const (
 	// DefaultTimeout bounds a call when Config.Timeout is 0.
 	DefaultTimeout = 10 * time.Second
 	// DefaultMaxBody caps a response body when Config.MaxBody is 0.
-	DefaultMaxBody = 10 << 20
+	DefaultMaxBody = 10 * 1000 * 1000 // 10MB, as Caddy sizes are written
 	// MaxRedirects is how many redirects a call follows before failing.
 	MaxRedirects = 10
 	// maxResponseHead caps a response's status line and headers.
