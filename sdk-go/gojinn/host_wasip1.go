@@ -1,0 +1,100 @@
+//go:build wasip1
+
+package gojinn
+
+import "unsafe"
+
+// The host functions, module `gojinn` (docs/host-abi.md, version 1). A
+// string parameter is passed as the ABI's (ptr, len) pair; this is the
+// only file that declares imports.
+
+//go:wasmimport gojinn host_log
+func hostLog(level int32, msg string)
+
+//go:wasmimport gojinn kv_get
+func kvGet(store, key string, buf *byte, bufCap uint32, lenOut *uint32, revOut *uint64) status
+
+//go:wasmimport gojinn kv_set
+func kvSet(store, key string, val *byte, valLen uint32, ttlSeconds int32, revOut *uint64) status
+
+//go:wasmimport gojinn kv_create
+func kvCreate(store, key string, val *byte, valLen uint32, ttlSeconds int32, revOut *uint64) status
+
+//go:wasmimport gojinn kv_update
+func kvUpdate(store, key string, val *byte, valLen uint32, expectedRev int64, revOut *uint64) status
+
+//go:wasmimport gojinn kv_delete
+func kvDelete(store, key string) status
+
+//go:wasmimport gojinn kv_increment
+func kvIncrement(store, key string, by int64, valueOut *int64) status
+
+//go:wasmimport gojinn kv_keys
+func kvKeys(store, prefix, after string, buf *byte, bufCap uint32, lenOut *uint32) status
+
+//go:wasmimport gojinn fetch
+func fetch(req *byte, reqLen uint32, body *byte, bodyLen uint32, out *[3]uint32) status
+
+//go:wasmimport gojinn fetch_head
+func fetchHead(handle uint32, buf *byte, bufCap uint32, lenOut *uint32) status
+
+//go:wasmimport gojinn fetch_body
+func fetchBody(handle uint32, buf *byte, bufCap uint32, lenOut *uint32) status
+
+//go:wasmimport gojinn fetch_close
+func fetchClose(handle uint32) status
+
+// hostABI is the abi of a guest running under Gojinn.
+type hostABI struct{}
+
+func (hostABI) log(level int32, msg string) { hostLog(level, msg) }
+
+func (hostABI) kvGet(store, key string, buf []byte) (size uint32, rev uint64, st status) {
+	st = kvGet(store, key, unsafe.SliceData(buf), uint32(len(buf)), &size, &rev)
+	return size, rev, st
+}
+
+func (hostABI) kvSet(store, key string, value []byte, ttlSeconds int32) (rev uint64, st status) {
+	st = kvSet(store, key, unsafe.SliceData(value), uint32(len(value)), ttlSeconds, &rev)
+	return rev, st
+}
+
+func (hostABI) kvCreate(store, key string, value []byte, ttlSeconds int32) (rev uint64, st status) {
+	st = kvCreate(store, key, unsafe.SliceData(value), uint32(len(value)), ttlSeconds, &rev)
+	return rev, st
+}
+
+func (hostABI) kvUpdate(store, key string, value []byte, expectedRev int64) (rev uint64, st status) {
+	st = kvUpdate(store, key, unsafe.SliceData(value), uint32(len(value)), expectedRev, &rev)
+	return rev, st
+}
+
+func (hostABI) kvDelete(store, key string) status { return kvDelete(store, key) }
+
+func (hostABI) kvIncrement(store, key string, by int64) (value int64, st status) {
+	st = kvIncrement(store, key, by, &value)
+	return value, st
+}
+
+func (hostABI) kvKeys(store, prefix, after string, buf []byte) (size uint32, st status) {
+	st = kvKeys(store, prefix, after, unsafe.SliceData(buf), uint32(len(buf)), &size)
+	return size, st
+}
+
+func (hostABI) fetch(request, body []byte) (handle, headSize, bodySize uint32, st status) {
+	var out [3]uint32
+	st = fetch(unsafe.SliceData(request), uint32(len(request)), unsafe.SliceData(body), uint32(len(body)), &out)
+	return out[0], out[1], out[2], st
+}
+
+func (hostABI) fetchHead(handle uint32, buf []byte) (size uint32, st status) {
+	st = fetchHead(handle, unsafe.SliceData(buf), uint32(len(buf)), &size)
+	return size, st
+}
+
+func (hostABI) fetchBody(handle uint32, buf []byte) (size uint32, st status) {
+	st = fetchBody(handle, unsafe.SliceData(buf), uint32(len(buf)), &size)
+	return size, st
+}
+
+func (hostABI) fetchClose(handle uint32) status { return fetchClose(handle) }
