@@ -8,15 +8,17 @@ import { compileWasm, readWasmFile } from "../wasm/inspect.js";
 import { parseLogs, type LogEntry } from "./logs.js";
 import { instrument } from "./meter.js";
 import { buildRequest, type InvokeRequest } from "./request.js";
-import type { GuestExit, GuestJob } from "./worker-protocol.js";
+import type { GuestExit, GuestJob, WorkerMessage } from "./worker-protocol.js";
+import { HOST_FUNCTIONS, HOST_MODULE } from "../contract/host-abi.js";
+import type { FetchCall } from "./host/host-imports.js";
+import { HostRun, type HostOptions } from "./host/host-run.js";
 
 /** Defaults of InvokeOptions: the Go host's defaults (sandbox/options.go). */
 export const DEFAULT_TIMEOUT_MS = 60_000;
 /** Default cap on the guest's stdout, as the host's max_output_size: 5 MB. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 5_000_000;
-
 /** How to run the guest. */
-export interface InvokeOptions {
+export interface InvokeOptions extends HostOptions {
   /** Environment variables the guest sees (none by default). */
   env?: Record<string, string>;
   /** Arguments after argv[0] (which is the module's file name). */
@@ -66,6 +68,12 @@ export interface InvokeResult {
    * needed to meter it) or the run was stopped by the timeout.
    */
   fuel: number | null;
+  /** Every store's contents after the run (values as UTF-8 text), written or not: `kv.sessions.k`. */
+  kv: Record<string, Record<string, string>>;
+  /** The same, values as bytes. */
+  kvBytes: Record<string, Record<string, Uint8Array>>;
+  /** Every outbound call the guest made, in order, with its status and the response it got. */
+  fetches: FetchCall[];
 }
 
 const STATUS_TEXT: Record<number, string> = { 502: "Bad Gateway", 504: "Gateway Timeout" };
@@ -96,37 +104,55 @@ async function compileMetered(bytes: Uint8Array, name: string): Promise<WebAssem
   return compileWasm(metered, name);
 }
 
-function runInWorker(job: GuestJob, timeoutMs: number): Promise<GuestExit | "timeout"> {
+function runInWorker(job: GuestJob, host: HostRun, timeoutMs: number): Promise<GuestExit | "timeout"> {
   return new Promise((resolve, reject) => {
     // node:wasi warns that it is experimental on every use: not news to a user.
-    const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: job, execArgv: ["--no-warnings"] });
+    const worker = new Worker(new URL("./worker.js", import.meta.url), {
+      workerData: job,
+      transferList: host.transferList,
+      execArgv: ["--no-warnings"],
+    });
     let settled = false;
     const finish = (value: GuestExit | "timeout" | Error): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       void worker.terminate();
+      host.close();
       if (value instanceof Error) reject(value);
       else resolve(value);
     };
     const timer = setTimeout(() => finish("timeout"), timeoutMs);
-    worker.once("message", (exit: GuestExit) => finish(exit));
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.kind === "exit") finish(message.exit);
+      else if (!settled) host.handle(message);
+    });
     worker.once("error", (err) => finish(err));
     worker.once("exit", (code) => finish(new Error(`the guest's worker stopped unexpectedly (code ${code})`)));
   });
 }
 
-function failed(outcome: Exclude<Outcome, "ok">, reason: string, exit: Partial<GuestExit>, durationMs: number): InvokeResult {
+/** Refuses a module importing a `gojinn` function the host lacks, as the host refuses it at load. */
+function checkHostImports(module: WebAssembly.Module, name: string): void {
+  for (const i of WebAssembly.Module.imports(module)) {
+    if (i.module === HOST_MODULE && (i.kind !== "function" || !(i.name in HOST_FUNCTIONS))) {
+      throw new Error(`invoke: ${name} imports ${HOST_MODULE}.${i.name}, which the host does not provide (docs/host-abi.md)`);
+    }
+  }
+}
+
+function failed(outcome: Exclude<Outcome, "ok">, reason: string, exit: Partial<GuestExit>, durationMs: number, run: RunContext): InvokeResult {
   const status = failureStatus(outcome);
   const body = STATUS_TEXT[status] ?? "";
   const stderr = new TextDecoder().decode(exit.stderr ?? new Uint8Array());
   return {
+    ...hostResult(run.host),
     status,
     headers: {},
     body,
     bodyBytes: new TextEncoder().encode(body),
     stderr,
-    logs: parseLogs(stderr),
+    logs: logsOf(stderr, exit, run.traceId),
     exitCode: exit.exitCode ?? null,
     durationMs,
     outcome,
@@ -135,6 +161,23 @@ function failed(outcome: Exclude<Outcome, "ok">, reason: string, exit: Partial<G
     memoryBytes: exit.memoryBytes ?? 0,
     fuel: exit.fuel ?? null,
   };
+}
+
+/** What failed() needs of the run besides its exit. */
+interface RunContext {
+  host: HostRun;
+  traceId: string;
+}
+
+function hostResult(host: HostRun): Pick<InvokeResult, "kv" | "kvBytes" | "fetches"> {
+  return { kv: host.kvText(), kvBytes: host.kvBytes(), fetches: [...host.fetches] };
+}
+
+// The structured lines of stderr, then the host_log lines (as the host
+// logs them: tagged with the trace id).
+function logsOf(stderr: string, exit: Partial<GuestExit>, traceId: string): LogEntry[] {
+  const hostLines = (exit.hostLogs ?? []).map((l) => ({ ...l, trace_id: traceId }));
+  return [...parseLogs(stderr), ...hostLines];
 }
 
 /**
@@ -161,7 +204,11 @@ export async function invoke(
     throw new Error("invoke: fuelLimit needs the module's path or bytes: a compiled WebAssembly.Module cannot be metered");
   }
   const { module, name } = await loadModule(wasm);
+  checkHostImports(module, name);
   const wire = buildRequest(request);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const host = new HostRun(options, performance.timeOrigin + performance.now() + timeoutMs);
+  const run: RunContext = { host, traceId: wire.trace_id };
   const job: GuestJob = {
     module,
     stdin: new TextEncoder().encode(JSON.stringify(wire)),
@@ -169,19 +216,19 @@ export async function invoke(
     args: [name, ...(options.args ?? [])],
     maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
     fuelLimit,
+    host: host.config,
   };
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const started = performance.now();
-  const exit = await runInWorker(job, timeoutMs);
+  const exit = await runInWorker(job, host, timeoutMs);
   const durationMs = performance.now() - started;
-  if (exit === "timeout") return failed("timeout", `the guest ran past the ${timeoutMs} ms timeout and was stopped`, {}, durationMs);
+  if (exit === "timeout") return failed("timeout", `the guest ran past the ${timeoutMs} ms timeout and was stopped`, {}, durationMs, run);
   if (exit.failure?.kind === "output_limit" || exit.failure?.kind === "fuel_exhausted") {
-    return failed(exit.failure.kind, exit.failure.message, exit, durationMs);
+    return failed(exit.failure.kind, exit.failure.message, exit, durationMs, run);
   }
-  if (exit.failure) return failed("trap", `the guest trapped: ${exit.failure.message}`, exit, durationMs);
-  if (exit.exitCode !== 0) return failed("exit_error", `the guest exited with code ${exit.exitCode}`, exit, durationMs);
+  if (exit.failure) return failed("trap", `the guest trapped: ${exit.failure.message}`, exit, durationMs, run);
+  if (exit.exitCode !== 0) return failed("exit_error", `the guest exited with code ${exit.exitCode}`, exit, durationMs, run);
   const decoded = decodeResponse(exit.stdout);
-  if (!decoded.ok) return failed("contract_error", decoded.reason, exit, durationMs);
+  if (!decoded.ok) return failed("contract_error", decoded.reason, exit, durationMs, run);
   const res = decoded.response;
   const headers: Headers = {};
   const dropped = new Set(DROPPED_RESPONSE_HEADERS.map((h) => h.toLowerCase()));
@@ -200,12 +247,13 @@ export async function invoke(
     body: new TextDecoder().decode(bodyBytes),
     bodyBytes,
     stderr,
-    logs: parseLogs(stderr),
+    logs: logsOf(stderr, exit, wire.trace_id),
     exitCode: exit.exitCode,
     durationMs,
     outcome: "ok",
     stdout: exit.stdout,
     memoryBytes: exit.memoryBytes,
     fuel: exit.fuel,
+    ...hostResult(host),
   };
 }

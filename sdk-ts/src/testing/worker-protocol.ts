@@ -1,3 +1,6 @@
+import type { BridgeCall } from "./host/fetch-bridge.js";
+import type { FetchCall, HostConfig } from "./host/host-imports.js";
+import type { KvWrite } from "./host/kv-stores.js";
 /** What `invoke` hands the worker that runs one guest. */
 export interface GuestJob {
   /** The compiled handler. */
@@ -12,6 +15,8 @@ export interface GuestJob {
   maxOutputBytes: number;
   /** The run's total fuel (a metered module); 0 means no limit. */
   fuelLimit: number;
+  /** The `gojinn` host functions' stores, grants and limits. */
+  host: HostConfig;
 }
 
 /** What the worker reports when the guest has stopped. */
@@ -28,4 +33,16 @@ export interface GuestExit {
   fuel: number | null;
   /** Set when the guest trapped, or was stopped for its output or its fuel. */
   failure?: { kind: "trap" | "output_limit" | "fuel_exhausted"; message: string };
+  /** The lines the guest wrote with host_log. */
+  hostLogs: Array<{ level: "error" | "info"; msg: string }>;
 }
+
+/**
+ * What the worker posts while the guest runs: its end, each store write,
+ * each outbound call (complete), and each request for the caller's thread.
+ */
+export type WorkerMessage =
+  | { kind: "exit"; exit: GuestExit }
+  | { kind: "kv"; write: KvWrite }
+  | { kind: "fetch-call"; index: number; call: FetchCall }
+  | BridgeCall;

@@ -4,8 +4,10 @@
 import { openSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { WASI } from "node:wasi";
+import { HOST_MODULE } from "../contract/host-abi.js";
+import { hostImports } from "./host/host-imports.js";
 import { FuelAccount, METER_IMPORT_MODULE, REFUEL_IMPORT } from "./meter.js";
-import type { GuestExit, GuestJob } from "./worker-protocol.js";
+import type { GuestExit, GuestJob, WorkerMessage } from "./worker-protocol.js";
 
 class OutputLimitExceeded extends Error {}
 
@@ -38,6 +40,14 @@ function run(job: GuestJob): GuestExit {
   let memory: WebAssembly.Memory | undefined;
   let instance: WebAssembly.Instance | undefined;
   const fuel = new FuelAccount(job.fuelLimit);
+  const hostLogs: GuestExit["hostLogs"] = [];
+  const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
+  const gojinn = hostImports(() => memory!, job.host, {
+    kvWrite: (write) => post({ kind: "kv", write }),
+    fetchCall: (index, call) => post({ kind: "fetch-call", index, call }),
+    bridgePost: post,
+    log: (level, msg) => hostLogs.push({ level, msg }),
+  });
   const base = wasi.wasiImport as Record<string, (...args: number[]) => number>;
   const iovecs = (iovs: number, count: number): Array<[number, number]> => {
     const view = new DataView(memory!.buffer);
@@ -121,12 +131,14 @@ function run(job: GuestJob): GuestExit {
       stderr: concat(stderr),
       memoryBytes: memory?.buffer.byteLength ?? 0,
       fuel: used,
+      hostLogs,
       ...(failure ? { failure } : {}),
     };
   };
   try {
     instance = new WebAssembly.Instance(job.module, {
       wasi_snapshot_preview1: imports,
+      [HOST_MODULE]: gojinn,
       [METER_IMPORT_MODULE]: { [REFUEL_IMPORT]: fuel.refuel },
     });
     memory = instance.exports["memory"] as WebAssembly.Memory;
@@ -138,4 +150,4 @@ function run(job: GuestJob): GuestExit {
   }
 }
 
-parentPort!.postMessage(run(workerData as GuestJob));
+parentPort!.postMessage({ kind: "exit", exit: run(workerData as GuestJob) } satisfies WorkerMessage);

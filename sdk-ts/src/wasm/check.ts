@@ -1,7 +1,13 @@
+import { HOST_FUNCTIONS, HOST_MODULE } from "../contract/host-abi.js";
 import type { ModuleInfo } from "./inspect.js";
 
-/** The only import module a handler may use today (host functions will come under "gojinn"). */
+/** WASI, the import module every handler uses. */
 export const ALLOWED_IMPORT_MODULE = "wasi_snapshot_preview1";
+
+// An import the host provides: WASI, or a host function of docs/host-abi.md.
+function provided(i: WebAssembly.ModuleImportDescriptor): boolean {
+  return i.module === ALLOWED_IMPORT_MODULE || (i.module === HOST_MODULE && i.kind === "function" && i.name in HOST_FUNCTIONS);
+}
 
 /** One point of `gojinn check`. */
 export interface CheckPoint {
@@ -15,8 +21,10 @@ export interface CheckPoint {
 
 /** Checks a module against what the host requires of a handler. */
 export function checkModule(info: ModuleInfo): CheckPoint[] {
-  const foreign = info.imports.filter((i) => i.module !== ALLOWED_IMPORT_MODULE);
+  const foreign = info.imports.filter((i) => !provided(i));
   const wasi = info.imports.filter((i) => i.module === ALLOWED_IMPORT_MODULE).map((i) => i.name);
+  const host = info.imports.filter((i) => i.module === HOST_MODULE && provided(i)).map((i) => i.name);
+  const hostText = host.length ? ` and ${HOST_MODULE} (${host.join(", ")})` : "";
   const start = info.exports.find((e) => e.name === "_start");
   const memory = info.exports.find((e) => e.kind === "memory");
   return [
@@ -25,8 +33,8 @@ export function checkModule(info: ModuleInfo): CheckPoint[] {
       ok: foreign.length === 0,
       detail:
         foreign.length === 0
-          ? `only ${ALLOWED_IMPORT_MODULE}${wasi.length ? ` (${wasi.join(", ")})` : " (none)"}`
-          : `not allowed: ${foreign.map((i) => `${i.module}.${i.name}`).join(", ")} (only ${ALLOWED_IMPORT_MODULE} is provided)`,
+          ? `only ${ALLOWED_IMPORT_MODULE}${wasi.length ? ` (${wasi.join(", ")})` : " (none)"}${hostText}`
+          : `not allowed: ${foreign.map((i) => `${i.module}.${i.name}`).join(", ")} (only ${ALLOWED_IMPORT_MODULE} and the ${HOST_MODULE} host functions are provided)`,
     },
     {
       name: "_start",

@@ -1,0 +1,307 @@
+// The `gojinn` import module for a guest run by the harness, with the Go
+// host's semantics (docs/host-abi.md): bounds first (`invalid`, no effect),
+// then the arguments, then the grants, then the call; variable-size results
+// with the buffer_too_small protocol. No failure throws into the guest.
+import { Status, type StatusName } from "../../contract/host-abi.js";
+import { canonicalHeaderName } from "../../contract/headers.js";
+import type { Headers } from "../../contract/types.js";
+import { allowListAllows, parseFetchRule } from "./allow-list.js";
+import { callThroughBridge, type BridgeCall, type BridgeChannel, type FetchRequest } from "./fetch-bridge.js";
+import { GuestMemory, OutOfBounds, utf8OrNull } from "./guest-memory.js";
+import { KvStores, type KvSnapshot, type KvWrite } from "./kv-stores.js";
+
+/** A store's grant: read only, or read and write. */
+export type KvMode = "read" | "readwrite";
+
+/** What the worker needs to serve the host functions (cloned into it). */
+export interface HostConfig {
+  /** The stores' contents when the run starts. */
+  kv: KvSnapshot;
+  /** Granted store → mode. */
+  kvGrants: Record<string, KvMode>;
+  /** The fetch allow-list, as written. */
+  fetchAllow: string[];
+  fetchTimeoutMs: number;
+  fetchMaxBody: number;
+  fetchMaxCalls: number;
+  kvMaxValue: number;
+  /** The run's deadline (performance.timeOrigin + now, in ms since the epoch). */
+  deadline: number;
+  /** Where outbound requests go. */
+  bridge: BridgeChannel;
+}
+
+/** One outbound call the guest made, whatever became of it. */
+export interface FetchCall {
+  method: string;
+  url: string;
+  headers: Headers;
+  body: Uint8Array;
+  /** The host call's status: `ok`, `denied`, `limit`, `timeout`... */
+  status: StatusName;
+  /** Why it failed, in words, when it did. */
+  reason?: string;
+  /** The response the guest got, when status is `ok`. */
+  response?: { status: number; headers: Headers; body: Uint8Array };
+}
+
+/** What the host functions report while the guest runs. */
+export interface HostEvents {
+  kvWrite(write: KvWrite): void;
+  /** The `index`th fetch call, complete. */
+  fetchCall(index: number, call: FetchCall): void;
+  /** Posts a request to the caller's thread. */
+  bridgePost(call: BridgeCall): void;
+  /** A host_log line. */
+  log(level: "error" | "info", msg: string): void;
+}
+
+/** Store names (docs/host-abi.md). */
+export const STORE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** The longest key, in bytes. */
+export const MAX_KEY_BYTES = 1024;
+
+const HOP_BY_HOP = ["Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"];
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE = /^[^\0\r\n]*$/;
+
+/** A failed check: the call returns this status. */
+class Refused extends Error {
+  constructor(
+    readonly status: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+const encoder = new TextEncoder();
+
+/** Builds the `gojinn` import object over the guest's memory. */
+export function hostImports(memory: () => WebAssembly.Memory, config: HostConfig, events: HostEvents): Record<string, (...args: never[]) => unknown> {
+  const mem = new GuestMemory(memory);
+  const stores = new KvStores(config.kv, (w) => events.kvWrite(w));
+  const rules = config.fetchAllow.map(parseFetchRule);
+  const responses = new Map<number, { head: Uint8Array; body: Uint8Array }>();
+  let nextHandle = 1;
+  let calls = 0;
+
+  // Runs a host function: any check that fails is its status; nothing throws into the guest.
+  const guarded =
+    <A extends unknown[]>(fn: (...args: A) => number) =>
+    (...args: A): number => {
+      try {
+        return fn(...args);
+      } catch (err) {
+        if (err instanceof OutOfBounds) return Status.invalid;
+        if (err instanceof Refused) return err.status;
+        return Status.io_error;
+      }
+    };
+
+  const text = (ptr: number, len: number): string => {
+    const s = utf8OrNull(mem.read(ptr, len));
+    if (s === null) throw new Refused(Status.invalid, "invalid UTF-8");
+    return s;
+  };
+  const storeName = (ptr: number, len: number): string => {
+    const name = text(ptr, len);
+    if (!STORE_NAME.test(name)) throw new Refused(Status.invalid, `bad store name ${JSON.stringify(name)}`);
+    return name;
+  };
+  const keyText = (ptr: number, len: number, mayBeEmpty: boolean): string => {
+    if (len >>> 0 > MAX_KEY_BYTES) throw new Refused(Status.too_large, "key over 1,024 bytes");
+    const key = text(ptr, len);
+    if (key === "" && !mayBeEmpty) throw new Refused(Status.invalid, "empty key");
+    return key;
+  };
+  const granted = (store: string, write: boolean): void => {
+    const mode = config.kvGrants[store];
+    if (mode === undefined || (write && mode !== "readwrite")) throw new Refused(Status.denied, `store ${store} not granted`);
+  };
+  // Writes a variable-size result with the buffer_too_small protocol.
+  const result = (bytes: Uint8Array, buf: number, cap: number, lenOut: number): number => {
+    mem.writeU32(lenOut, bytes.length);
+    if (bytes.length > cap >>> 0) return Status.buffer_too_small;
+    mem.write(buf, bytes);
+    return Status.ok;
+  };
+  // The common part of kv_set, kv_create, kv_update: checked store, key, value.
+  const writeArgs = (sp: number, sl: number, kp: number, kl: number, vp: number, vl: number, revOut: number) => {
+    mem.check(sp, sl);
+    mem.check(kp, kl);
+    mem.check(vp, vl);
+    mem.check(revOut, 8);
+    const store = storeName(sp, sl);
+    const key = keyText(kp, kl, false);
+    granted(store, true);
+    if (vl >>> 0 > config.kvMaxValue) throw new Refused(Status.too_large, "value over kv_max_value");
+    return { store, key, value: mem.read(vp, vl) };
+  };
+
+  const fetchSend = (reqPtr: number, reqLen: number, bodyPtr: number, bodyLen: number, outPtr: number): number => {
+    mem.check(reqPtr, reqLen);
+    mem.check(bodyPtr, bodyLen);
+    mem.check(outPtr, 12);
+    const request = parseFetchRequest(text(reqPtr, reqLen), mem.read(bodyPtr, bodyLen));
+    const index = calls++;
+    const fail = (status: StatusName, reason: string): number => {
+      events.fetchCall(index, { ...request, status, reason });
+      return Status[status];
+    };
+    if (calls > config.fetchMaxCalls) return fail("limit", `more than fetch_max_calls (${config.fetchMaxCalls}) calls in this run`);
+    if (!allowListAllows(rules, new URL(request.url))) return fail("denied", `${request.url} is not in the fetch allow-list`);
+    const timeout = Math.min(config.fetchTimeoutMs, config.deadline - (performance.timeOrigin + performance.now()));
+    const reply = timeout > 0 ? callThroughBridge(config.bridge, events.bridgePost, index, request, timeout) : null;
+    if (reply === null) return fail("timeout", "no answer within fetch_timeout or the run's deadline");
+    if ("error" in reply) return fail(reply.error, reply.reason);
+    if (reply.body.length > config.fetchMaxBody) return fail("too_large", `response body over fetch_max_body (${config.fetchMaxBody} bytes)`);
+    const handle = nextHandle++;
+    const head = encoder.encode(JSON.stringify({ status: reply.status, headers: reply.headers }));
+    responses.set(handle, { head, body: reply.body });
+    events.fetchCall(index, { ...request, status: "ok", response: reply });
+    mem.writeU32(outPtr, handle);
+    mem.writeU32(outPtr + 4, head.length);
+    mem.writeU32(outPtr + 8, reply.body.length);
+    return Status.ok;
+  };
+
+  const fetchPart = (part: "head" | "body") => (handle: number, buf: number, cap: number, lenOut: number) => {
+    mem.check(buf, cap);
+    mem.check(lenOut, 4);
+    const response = responses.get(handle >>> 0);
+    if (!response) return Status.invalid;
+    return result(response[part], buf, cap, lenOut);
+  };
+
+  return {
+    host_log: (level: number, ptr: number, len: number): void => {
+      try {
+        events.log(level === 3 ? "error" : "info", new TextDecoder().decode(mem.read(ptr, len)));
+      } catch {
+        // a bad pointer writes nothing
+      }
+    },
+    kv_get: guarded((sp: number, sl: number, kp: number, kl: number, buf: number, cap: number, lenOut: number, revOut: number) => {
+      mem.check(sp, sl);
+      mem.check(kp, kl);
+      mem.check(buf, cap);
+      mem.check(lenOut, 4);
+      mem.check(revOut, 8);
+      const store = storeName(sp, sl);
+      const key = keyText(kp, kl, false);
+      granted(store, false);
+      const { status, entry } = stores.get(store, key);
+      if (!entry) return status;
+      const s = result(entry.value, buf, cap, lenOut);
+      if (s === Status.ok) mem.writeI64(revOut, entry.revision);
+      return s;
+    }),
+    kv_set: guarded((sp: number, sl: number, kp: number, kl: number, vp: number, vl: number, ttl: number, revOut: number) => {
+      const a = writeArgs(sp, sl, kp, kl, vp, vl, revOut);
+      if (ttl < 0) return Status.invalid;
+      const { status, revision } = stores.set(a.store, a.key, a.value, ttl);
+      mem.writeI64(revOut, revision);
+      return status;
+    }),
+    kv_create: guarded((sp: number, sl: number, kp: number, kl: number, vp: number, vl: number, ttl: number, revOut: number) => {
+      const a = writeArgs(sp, sl, kp, kl, vp, vl, revOut);
+      if (ttl < 0) return Status.invalid;
+      const { status, revision } = stores.create(a.store, a.key, a.value, ttl);
+      if (status === Status.ok) mem.writeI64(revOut, revision);
+      return status;
+    }),
+    kv_update: guarded((sp: number, sl: number, kp: number, kl: number, vp: number, vl: number, expected: bigint, revOut: number) => {
+      const a = writeArgs(sp, sl, kp, kl, vp, vl, revOut);
+      const { status, revision } = stores.update(a.store, a.key, a.value, BigInt.asUintN(64, expected));
+      if (status === Status.ok) mem.writeI64(revOut, revision);
+      return status;
+    }),
+    kv_delete: guarded((sp: number, sl: number, kp: number, kl: number) => {
+      mem.check(sp, sl);
+      mem.check(kp, kl);
+      const store = storeName(sp, sl);
+      const key = keyText(kp, kl, false);
+      granted(store, true);
+      return stores.delete(store, key);
+    }),
+    kv_increment: guarded((sp: number, sl: number, kp: number, kl: number, by: bigint, valueOut: number) => {
+      mem.check(sp, sl);
+      mem.check(kp, kl);
+      mem.check(valueOut, 8);
+      const store = storeName(sp, sl);
+      const key = keyText(kp, kl, false);
+      granted(store, true);
+      const { status, value } = stores.increment(store, key, by);
+      if (status === Status.ok) mem.writeI64(valueOut, value);
+      return status;
+    }),
+    kv_keys: guarded((sp: number, sl: number, pp: number, pl: number, ap: number, al: number, buf: number, cap: number, lenOut: number) => {
+      mem.check(sp, sl);
+      mem.check(pp, pl);
+      mem.check(ap, al);
+      mem.check(buf, cap);
+      mem.check(lenOut, 4);
+      const store = storeName(sp, sl);
+      const prefix = keyText(pp, pl, true);
+      const after = keyText(ap, al, true);
+      granted(store, false);
+      const page = stores.keys(store, prefix, after);
+      return result(encodePage(page.keys, page.more), buf, cap, lenOut);
+    }),
+    fetch: guarded(fetchSend),
+    fetch_head: guarded(fetchPart("head")),
+    fetch_body: guarded(fetchPart("body")),
+    fetch_close: guarded((handle: number) => (responses.delete(handle >>> 0) ? Status.ok : Status.invalid)),
+  };
+}
+
+/** A page of keys: u32 count, per key a u32 length and its bytes, a u32 "more" flag. */
+export function encodePage(keys: string[], more: boolean): Uint8Array {
+  const encoded = keys.map((k) => encoder.encode(k));
+  const out = new Uint8Array(8 + encoded.reduce((n, k) => n + 4 + k.length, 0));
+  const view = new DataView(out.buffer);
+  view.setUint32(0, keys.length, true);
+  let at = 4;
+  for (const k of encoded) {
+    view.setUint32(at, k.length, true);
+    out.set(k, at + 4);
+    at += 4 + k.length;
+  }
+  view.setUint32(at, more ? 1 : 0, true);
+  return out;
+}
+
+/** Decodes the request JSON of `fetch` (docs/host-abi.md); `invalid` when it is malformed. */
+export function parseFetchRequest(json: string, body: Uint8Array): FetchRequest {
+  const bad = (why: string): Refused => new Refused(Status.invalid, why);
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw bad("the request is not JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad("the request is not a JSON object");
+  const { method = "GET", url, headers = {} } = value as Record<string, unknown>;
+  if (typeof method !== "string" || !TOKEN.test(method)) throw bad("bad method");
+  if (typeof url !== "string") throw bad("no url");
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw bad(`bad url ${JSON.stringify(url)}`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw bad("the url is not http or https");
+  if (typeof headers !== "object" || headers === null || Array.isArray(headers)) throw bad("headers is not an object");
+  const out: Headers = {};
+  for (const [name, values] of Object.entries(headers as Record<string, unknown>)) {
+    if (!TOKEN.test(name)) throw bad(`bad header name ${JSON.stringify(name)}`);
+    if (!Array.isArray(values) || !values.every((v) => typeof v === "string" && FIELD_VALUE.test(v))) throw bad(`bad values of header ${name}`);
+    (out[canonicalHeaderName(name)] ??= []).push(...(values as string[]));
+  }
+  // As the host: Host comes from the URL, hop-by-hop headers are dropped.
+  const connection = (out["Connection"] ?? []).flatMap((v) => v.split(",")).map((v) => canonicalHeaderName(v.trim()));
+  for (const name of ["Host", ...HOP_BY_HOP, ...connection]) delete out[name];
+  return { method, url, headers: out, body };
+}
+
