@@ -8,7 +8,7 @@ SDK_CLI := sdk-ts/bin/gojinn
 # AssemblyScript handlers built by `make examples` (each folder has its own package.json).
 AS_HANDLERS := examples/hello-as examples/json-api-as examples/router-as examples/sha256-as contract/handler
 
-.PHONY: all build run test test-go test-ts sdk examples example-go bench lint clean
+.PHONY: all build run test test-go test-ts test-sdk-go sdk examples example-go bench lint clean
 
 all: build examples
 
@@ -23,9 +23,9 @@ build: bin/caddy
 # generates) is built with go build.
 XCADDY_GOPROXY = $(shell $(GO) env GOPROXY | cut -d, -f1)|off
 
-# The Go sources compiled into bin/caddy (tests, guests and the SDK excluded).
+# The Go sources compiled into bin/caddy (tests, guests and the SDKs excluded).
 CADDY_SOURCES := $(shell find . -name '*.go' -not -name '*_test.go' -not -path './examples/*' \
-	-not -path './testdata/*' -not -path './sdk-ts/*' -not -path './internal/testguest/*' 2>/dev/null)
+	-not -path './testdata/*' -not -path './sdk-ts/*' -not -path './sdk-go/*' -not -path './internal/testguest/*' 2>/dev/null)
 
 bin/caddy: go.mod go.sum $(CADDY_SOURCES)
 	@mkdir -p bin
@@ -61,9 +61,12 @@ examples: sdk example-go
 		fi; \
 	done
 
+# Go handlers: hello-go is a package of the root module; kv-go is its own
+# module on the Go SDK (sdk-go, through a replace), as users' handlers are.
 example-go:
 	@mkdir -p examples/hello-go/build
 	GOOS=wasip1 GOARCH=wasm $(GO) build -o examples/hello-go/build/handler.wasm ./examples/hello-go
+	cd examples/kv-go && GOOS=wasip1 GOARCH=wasm $(GO) build -o build/handler.wasm .
 
 ## run: build everything and serve examples/Caddyfile on 127.0.0.1:8080.
 run: build examples
@@ -79,7 +82,7 @@ run: build examples
 
 ## test: every test, Go and TypeScript. bin/caddy is built exactly as for
 ## `make run`, and cmd/caddy's smoke test serves examples/Caddyfile with it.
-test: build examples test-go test-ts
+test: build examples test-go test-ts test-sdk-go
 
 test-go:
 	$(GO) vet ./...
@@ -89,6 +92,25 @@ test-go:
 
 test-ts: sdk
 	cd sdk-ts && npm test
+
+# The Go SDK is its own module (the root's `./...` does not reach it), built
+# for wasip1: its tests run under the wazero CLI (sdk-go/wazero-exec), the
+# version the root module uses, installed into bin/.
+WAZERO_VERSION := $(shell awk '$$1 == "github.com/tetratelabs/wazero" {print $$2}' go.mod)
+
+## test-sdk-go: sdk-go's tests (GOOS=wasip1, run by wazero) and vet of the Go SDK's guests.
+test-sdk-go: bin/wazero
+	cd sdk-go && $(GO) vet ./... && GOOS=wasip1 GOARCH=wasm $(GO) vet ./...
+	cd sdk-go && WAZERO=$(CURDIR)/bin/wazero GOOS=wasip1 GOARCH=wasm $(GO) test -count=1 -exec $(CURDIR)/sdk-go/wazero-exec ./...
+	cd examples/kv-go && GOOS=wasip1 GOARCH=wasm $(GO) vet ./...
+
+bin/wazero: go.mod
+	@mkdir -p bin
+	@if [ "$$(bin/wazero version 2>/dev/null)" != "$(WAZERO_VERSION)" ]; then \
+		echo "installing the wazero CLI $(WAZERO_VERSION) into bin/"; \
+		GOBIN=$(CURDIR)/bin $(GO) install github.com/tetratelabs/wazero/cmd/wazero@$(WAZERO_VERSION); \
+	fi
+	@touch $@
 
 ## bench: the benchmark suite (not part of `make test`); QUICK=1 for a short run.
 bench: build examples
