@@ -27,9 +27,6 @@ type Store struct {
 // KV opens the store named name. Nothing is checked until the first call.
 func KV(name string) *Store { return &Store{name: name, abi: hostABI{}} }
 
-// Name is the store's name.
-func (s *Store) Name() string { return s.name }
-
 // Get returns the key's value; ErrNotFound when the key is absent.
 func (s *Store) Get(key string) ([]byte, error) {
 	value, _, err := s.GetRevision(key)
