@@ -141,7 +141,13 @@ function checkHostImports(module: WebAssembly.Module, name: string): void {
   }
 }
 
-function failed(outcome: Exclude<Outcome, "ok">, reason: string, exit: Partial<GuestExit>, durationMs: number, run: RunContext): InvokeResult {
+function failed(
+  outcome: Exclude<Outcome, "ok">,
+  reason: string,
+  exit: Partial<GuestExit>,
+  durationMs: number,
+  run: RunContext,
+): InvokeResult {
   const status = failureStatus(outcome);
   const body = STATUS_TEXT[status] ?? "";
   const stderr = new TextDecoder().decode(exit.stderr ?? new Uint8Array());

@@ -42,7 +42,4 @@ export interface GuestExit {
  * each outbound call (complete), and each request for the caller's thread.
  */
 export type WorkerMessage =
-  | { kind: "exit"; exit: GuestExit }
-  | { kind: "kv"; write: KvWrite }
-  | { kind: "fetch-call"; index: number; call: FetchCall }
-  | BridgeCall;
+  { kind: "exit"; exit: GuestExit } | { kind: "kv"; write: KvWrite } | { kind: "fetch-call"; index: number; call: FetchCall } | BridgeCall;

@@ -30,9 +30,7 @@ export interface FetchFailure {
 }
 
 /** A test's stand-in for the network. A WHATWG `Response` (from `globalThis.fetch`) works too. */
-export type FetchHandler = (
-  req: FetchRequest,
-) => FetchReply | FetchFailure | Response | Promise<FetchReply | FetchFailure | Response>;
+export type FetchHandler = (req: FetchRequest) => FetchReply | FetchFailure | Response | Promise<FetchReply | FetchFailure | Response>;
 
 /** A response as it crosses back to the worker. */
 export type BridgeReply = { status: number; headers: Headers; body: Uint8Array } | { error: StatusName; reason: string };

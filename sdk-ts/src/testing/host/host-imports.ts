@@ -61,7 +61,17 @@ export const STORE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** The longest key, in bytes. */
 export const MAX_KEY_BYTES = 1024;
 
-const HOP_BY_HOP = ["Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"];
+const HOP_BY_HOP = [
+  "Connection",
+  "Proxy-Connection",
+  "Keep-Alive",
+  "Proxy-Authenticate",
+  "Proxy-Authorization",
+  "Te",
+  "Trailer",
+  "Transfer-Encoding",
+  "Upgrade",
+];
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[^\0\r\n]*$/;
 
@@ -78,7 +88,11 @@ class Refused extends Error {
 const encoder = new TextEncoder();
 
 /** Builds the `gojinn` import object over the guest's memory. */
-export function hostImports(memory: () => WebAssembly.Memory, config: HostConfig, events: HostEvents): Record<string, (...args: never[]) => unknown> {
+export function hostImports(
+  memory: () => WebAssembly.Memory,
+  config: HostConfig,
+  events: HostEvents,
+): Record<string, (...args: never[]) => unknown> {
   const mem = new GuestMemory(memory);
   const stores = new KvStores(config.kv, (w) => events.kvWrite(w));
   const rules = config.fetchAllow.map(parseFetchRule);
@@ -155,7 +169,8 @@ export function hostImports(memory: () => WebAssembly.Memory, config: HostConfig
     const reply = timeout > 0 ? callThroughBridge(config.bridge, events.bridgePost, index, request, timeout) : null;
     if (reply === null) return fail("timeout", "no answer within fetch_timeout or the run's deadline");
     if ("error" in reply) return fail(reply.error, reply.reason);
-    if (reply.body.length > config.fetchMaxBody) return fail("too_large", `response body over fetch_max_body (${config.fetchMaxBody} bytes)`);
+    if (reply.body.length > config.fetchMaxBody)
+      return fail("too_large", `response body over fetch_max_body (${config.fetchMaxBody} bytes)`);
     const handle = nextHandle++;
     const head = encoder.encode(JSON.stringify({ status: reply.status, headers: reply.headers }));
     responses.set(handle, { head, body: reply.body });
@@ -296,7 +311,8 @@ export function parseFetchRequest(json: string, body: Uint8Array): FetchRequest 
   const out: Headers = {};
   for (const [name, values] of Object.entries(headers as Record<string, unknown>)) {
     if (!TOKEN.test(name)) throw bad(`bad header name ${JSON.stringify(name)}`);
-    if (!Array.isArray(values) || !values.every((v) => typeof v === "string" && FIELD_VALUE.test(v))) throw bad(`bad values of header ${name}`);
+    if (!Array.isArray(values) || !values.every((v) => typeof v === "string" && FIELD_VALUE.test(v)))
+      throw bad(`bad values of header ${name}`);
     (out[canonicalHeaderName(name)] ??= []).push(...(values as string[]));
   }
   // As the host: Host comes from the URL, hop-by-hop headers are dropped.
@@ -304,4 +320,3 @@ export function parseFetchRequest(json: string, body: Uint8Array): FetchRequest 
   for (const name of ["Host", ...HOP_BY_HOP, ...connection]) delete out[name];
   return { method, url, headers: out, body };
 }
-

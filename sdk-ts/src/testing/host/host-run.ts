@@ -48,10 +48,13 @@ export const HOST_DEFAULTS = { fetchTimeoutMs: 10_000, fetchMaxBody: 10_000_000,
 
 function kvGrants(grants: HostOptions["grants"]): Record<string, KvMode> {
   const list = grants?.kv ?? [];
-  const out: Record<string, KvMode> = Array.isArray(list) ? Object.fromEntries(list.map((name) => [name, "readwrite" as KvMode])) : { ...list };
+  const out: Record<string, KvMode> = Array.isArray(list)
+    ? Object.fromEntries(list.map((name) => [name, "readwrite" as KvMode]))
+    : { ...list };
   for (const [name, mode] of Object.entries(out)) {
     if (!STORE_NAME.test(name)) throw new Error(`invoke: grants.kv: bad store name ${JSON.stringify(name)} (want ${STORE_NAME})`);
-    if (mode !== "read" && mode !== "readwrite") throw new Error(`invoke: grants.kv.${name}: mode must be "read" or "readwrite", not ${JSON.stringify(mode)}`);
+    if (mode !== "read" && mode !== "readwrite")
+      throw new Error(`invoke: grants.kv.${name}: mode must be "read" or "readwrite", not ${JSON.stringify(mode)}`);
   }
   return out;
 }
@@ -151,7 +154,10 @@ export class HostRun {
   kvText(): Record<string, Record<string, string>> {
     const decoder = new TextDecoder();
     return Object.fromEntries(
-      Object.entries(this.kvBytes()).map(([store, entries]) => [store, Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, decoder.decode(v)]))]),
+      Object.entries(this.kvBytes()).map(([store, entries]) => [
+        store,
+        Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, decoder.decode(v)])),
+      ]),
     );
   }
 
