@@ -84,8 +84,8 @@ func checkDeclarations(wasm []byte, limitPages uint32) error {
 	}
 	for _, imp := range imports {
 		if imp.kind != 0 {
-			return fmt.Errorf("the module imports the %s %s.%s: only %s functions can be imported",
-				importKinds[imp.kind], imp.module, imp.name, wasi_snapshot_preview1.ModuleName)
+			return fmt.Errorf("the module imports the %s %s.%s: only functions can be imported",
+				importKinds[imp.kind], imp.module, imp.name)
 		}
 	}
 	if minPages > uint64(limitPages) {
@@ -94,21 +94,22 @@ func checkDeclarations(wasm []byte, limitPages uint32) error {
 	return nil
 }
 
-// checkImports resolves every imported function against the WASI module
-// instantiated in rt, name and signature: a module that loads can always
-// be instantiated. The meter's refuel import, which meter.Instrument
-// added (it refuses a module that had its own), is provided by rt.
-func checkImports(rt wazero.Runtime, c wazero.CompiledModule, metered bool) error {
-	wasi := rt.Module(wasi_snapshot_preview1.ModuleName).ExportedFunctionDefinitions()
+// checkImports resolves every imported function against the modules
+// instantiated in rt, WASI and the host modules the wasm imports from, by
+// name and signature: a module that loads can always be instantiated.
+// The meter's refuel import, which meter.Instrument added (it refuses a
+// module that had its own), is provided by rt.
+func checkImports(rt wazero.Runtime, c wazero.CompiledModule, metered bool, hosts []HostModule) error {
 	for _, f := range c.ImportedFunctions() {
 		mod, name, _ := f.Import()
 		if metered && mod == meter.ImportModule {
 			continue
 		}
-		if mod != wasi_snapshot_preview1.ModuleName {
-			return fmt.Errorf("the module imports %s.%s: only %s functions are available", mod, name, wasi_snapshot_preview1.ModuleName)
+		provider := rt.Module(mod) // WASI, or a host module instantiated because wasm imports it
+		if provider == nil {
+			return fmt.Errorf("the module imports %s.%s: only %s functions are available", mod, name, available(hosts))
 		}
-		want, ok := wasi[name]
+		want, ok := provider.ExportedFunctionDefinitions()[name]
 		if !ok {
 			return fmt.Errorf("the module imports %s.%s: %s has no such function", mod, name, mod)
 		}
@@ -117,6 +118,15 @@ func checkImports(rt wazero.Runtime, c wazero.CompiledModule, metered bool) erro
 		}
 	}
 	return nil
+}
+
+// available names the import modules a guest can use, for errors.
+func available(hosts []HostModule) string {
+	names := wasi_snapshot_preview1.ModuleName
+	for _, h := range hosts {
+		names += ", " + h.Name()
+	}
+	return names
 }
 
 func signature(f api.FunctionDefinition) string {

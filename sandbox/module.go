@@ -22,7 +22,8 @@ type Module struct {
 	runtime  wazero.Runtime
 	compiled wazero.CompiledModule
 	opts     Options
-	metered  bool // instrumented: runs count fuel and are stopped by refuel
+	metered  bool            // instrumented: runs count fuel and are stopped by refuel
+	imports  map[string]bool // the modules the wasm imports from
 
 	mu      sync.Mutex
 	users   int  // runs (from Acquire to their slot's release) and pooled instances
@@ -31,12 +32,13 @@ type Module struct {
 }
 
 // Compile validates, instruments for metering (sandbox/meter) and compiles
-// wasm. name (the file) is only used in errors. It fails for invalid wasm,
-// a module without a _start export, an initial memory over
-// MemoryLimitPages, any import but a wasi_snapshot_preview1 function with
-// that function's signature, or a module that uses the meter's reserved
-// names.
-func Compile(ctx context.Context, name string, wasm []byte, opts Options) (*Module, error) {
+// wasm. name (the file) is only used in errors. hosts are the import
+// modules the host provides beside WASI; each is instantiated only if wasm
+// imports from it. Compile fails for invalid wasm, a module without a
+// _start export, an initial memory over MemoryLimitPages, any import but
+// a function of wasi_snapshot_preview1 or of one of hosts with that
+// function's signature, or a module that uses the meter's reserved names.
+func Compile(ctx context.Context, name string, wasm []byte, opts Options, hosts ...HostModule) (*Module, error) {
 	if opts.MemoryLimitPages == 0 {
 		opts.MemoryLimitPages = PagesFor(0)
 	}
@@ -62,6 +64,11 @@ func Compile(ctx context.Context, name string, wasm []byte, opts Options) (*Modu
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	imports, err := instantiateHosts(ctx, rt, wasm, hosts)
+	if err != nil {
+		_ = rt.Close(ctx)
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	code, err := prepareCode(ctx, rt, wasm, metered)
 	if err != nil {
 		_ = rt.Close(ctx)
@@ -72,12 +79,12 @@ func Compile(ctx context.Context, name string, wasm []byte, opts Options) (*Modu
 		_ = rt.Close(ctx)
 		return nil, fmt.Errorf("%s: not a valid WebAssembly module: %w", name, err)
 	}
-	m := &Module{runtime: rt, compiled: compiled, opts: opts, metered: metered}
+	m := &Module{runtime: rt, compiled: compiled, opts: opts, metered: metered, imports: imports}
 	if err := checkExports(compiled); err != nil {
 		_ = m.release(ctx)
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := checkImports(rt, compiled, metered); err != nil {
+	if err := checkImports(rt, compiled, metered, hosts); err != nil {
 		_ = m.release(ctx)
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

@@ -42,7 +42,7 @@ func (r *Runner) prepare(closed context.Context) (*instance, error) {
 	inst := &instance{ctx: ctx, stop: stop, done: make(chan struct{})}
 	inst.stdin = stdinGate{ready: make(chan struct{}), reached: make(chan struct{}), done: ctx.Done()}
 	inst.stdout = outputBuffer{max: r.limits.MaxOutput, stop: stop}
-	callCtx := inst.meter.start(ctx, stop, r.limits.FuelLimit, r.module.metered)
+	callCtx := inst.meter.start(ctx, stop, r.limits.FuelLimit, r.module.metered, true)
 	mc := r.config.WithStdin(&inst.stdin).WithStdout(&inst.stdout).WithStderr(&inst.stderr).
 		WithNanosleep(func(ns int64) { sleepUntilDone(ctx.Done(), ns) })
 	if err := r.module.use(); err != nil { // the instance keeps the module alive until it ends
@@ -105,6 +105,7 @@ func (r *Runner) runPrepared(ctx context.Context, inst *instance, in []byte, std
 	timer := time.AfterFunc(r.limits.Timeout, func() { inst.stop(errTimeout) })
 	unlink := context.AfterFunc(ctx, func() { inst.stop(context.Cause(ctx)) })
 	inst.stderr.attach(stderr)
+	inst.meter.values = ctx // before deliver: host calls see the request's values
 	inst.stdin.deliver(in)
 	<-inst.done
 	timer.Stop()

@@ -23,16 +23,25 @@ type runMeter struct {
 	context.Context
 	budget meter.Budget
 	stop   context.CancelCauseFunc // the run's, for errFuelExhausted
+	// values is the request's context for a pooled instance, whose own
+	// context cannot derive from a request that had not come when it
+	// started: set before the request is delivered (which orders it
+	// before every call that can read it), nil until then.
+	values context.Context
 }
 
 type meterKey struct{}
 
-// Value returns the meter itself for meterKey, else the run context's value.
+// Value returns the meter itself for meterKey, else the run context's
+// value, else the request's (pooled instances).
 func (m *runMeter) Value(key any) any {
 	if key == (meterKey{}) {
 		return m
 	}
-	return m.Context.Value(key)
+	if v := m.Context.Value(key); v != nil || m.values == nil {
+		return v
+	}
+	return m.values.Value(key)
 }
 
 // start prepares m for a run of ctx, stopped by stop, with fuel limit,
@@ -40,9 +49,10 @@ func (m *runMeter) Value(key any) any {
 // module. Nothing keeps that context past the run, so m can be reused
 // after it; wazero's termination checks (WithCloseOnContextDone, for
 // benchmarks only) watch theirs from a goroutine that may outlive the
-// run, so an unmetered module gets the run's own context.
-func (m *runMeter) start(ctx context.Context, stop context.CancelCauseFunc, limit int64, metered bool) context.Context {
-	if !metered {
+// run, so an unmetered module gets the run's own context, unless m is
+// never reused (owned: a pooled instance's, which needs m for values).
+func (m *runMeter) start(ctx context.Context, stop context.CancelCauseFunc, limit int64, metered, owned bool) context.Context {
+	if !metered && !owned {
 		return ctx
 	}
 	m.Context, m.stop, m.budget = ctx, stop, meter.Budget{Limit: limit}

@@ -186,7 +186,7 @@ func (r *Runner) runFresh(ctx context.Context, in []byte, stderr io.Writer, res 
 	rio := r.getIO()
 	defer r.putIO(rio)
 	rio.start(runCtx, in, stderr, r.limits.MaxOutput, stop)
-	callCtx := rio.meter.start(runCtx, stop, r.limits.FuelLimit, r.module.metered)
+	callCtx := rio.meter.start(runCtx, stop, r.limits.FuelLimit, r.module.metered, false)
 
 	// The deadline covers instantiation: it runs the module's start
 	// section, guest code like any other.
