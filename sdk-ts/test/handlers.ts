@@ -6,7 +6,14 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** The AssemblyScript handlers `make examples` builds (Makefile AS_HANDLERS). */
-export const AS_HANDLERS = ["examples/hello-as", "examples/json-api-as", "examples/router-as", "examples/sha256-as", "contract/handler"]
+export const AS_HANDLERS = [
+  "examples/hello-as",
+  "examples/json-api-as",
+  "examples/router-as",
+  "examples/sha256-as",
+  "examples/counter-as",
+  "contract/handler",
+]
   .map((dir) => path.join(REPO_ROOT, dir))
   .filter((dir) => existsSync(path.join(dir, "assembly", "index.ts")));
 

@@ -2,6 +2,9 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { formatHttp, formatJson } from "../http-format.js";
 import { invoke } from "../../testing/invoke.js";
+import { parseFetchRule } from "../../testing/host/allow-list.js";
+import type { Grants } from "../../testing/host/host-run.js";
+import type { KvMode } from "../../testing/host/host-imports.js";
 import { UserError } from "../errors.js";
 import { canonicalHeaderName } from "../../contract/headers.js";
 import { SDK_VERSION } from "../version.js";
@@ -13,6 +16,8 @@ interface RunOptions {
   env: string[];
   json?: boolean;
   timeout: string;
+  kv: string[];
+  fetch: string[];
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -45,7 +50,18 @@ function parseEnv(pairs: string[]): Record<string, string> {
   return env;
 }
 
-/** Registers `gojinn run <wasm> [path?query] [-X M] [-d DATA|@file] [-H 'N: v']... [--env K=V]... [--json]`. */
+// `--kv sessions` grants read and write, `--kv settings:read` read only.
+function parseKvGrants(specs: string[]): Record<string, KvMode> {
+  const grants: Record<string, KvMode> = {};
+  for (const spec of specs) {
+    const [name, mode = "readwrite"] = spec.split(":");
+    if (mode !== "read" && mode !== "readwrite") throw new UserError(`--kv ${JSON.stringify(spec)}: expected <store> or <store>:read`);
+    grants[name!] = mode;
+  }
+  return grants;
+}
+
+/** Registers `gojinn run <wasm> [path?query] [-X M] [-d DATA|@file] [-H 'N: v']... [--env K=V]... [--kv S]... [--fetch O]... [--json]`. */
 export function registerRun(program: Command): void {
   program
     .command("run")
@@ -58,6 +74,13 @@ export function registerRun(program: Command): void {
     .option("--env <K=V>", "an environment variable for the guest (repeatable)", collect, [])
     .option("--json", "print the response as one JSON object {status, headers, body}")
     .option("--timeout <ms>", "stop the guest after this many milliseconds", "60000")
+    .option("--kv <store>", "grant an empty key-value store, read-write (<store>) or read-only (<store>:read) (repeatable)", collect, [])
+    .option(
+      "--fetch <origin>",
+      "allow outbound calls to an origin such as https://api.example.com, sent for real (repeatable)",
+      collect,
+      [],
+    )
     .action(async (wasm: string, target: string, opts: RunOptions) => {
       if (!target.startsWith("/"))
         throw new UserError(`${JSON.stringify(target)}: the target must be a path starting with / (e.g. /users?id=7)`);
@@ -86,7 +109,30 @@ export function registerRun(program: Command): void {
         }
       }
       const method = (opts.request ?? (opts.data !== undefined ? "POST" : "GET")).toUpperCase();
-      const result = await invoke(wasm, { method, uri: target, headers, body }, { env: parseEnv(opts.env), timeoutMs });
+      let grants: Grants;
+      try {
+        grants = { kv: parseKvGrants(opts.kv), fetch: opts.fetch };
+        opts.fetch.forEach(parseFetchRule);
+      } catch (err) {
+        throw new UserError((err as Error).message);
+      }
+      // Allowed calls go to the network with Node's fetch (without the
+      // host's private-address checks: this is a tool for the developer).
+      const result = await invoke(
+        wasm,
+        { method, uri: target, headers, body },
+        {
+          env: parseEnv(opts.env),
+          timeoutMs,
+          grants,
+          fetch: (req) =>
+            fetch(req.url, {
+              method: req.method,
+              headers: Object.entries(req.headers).flatMap(([n, vs]) => vs.map((v): [string, string] => [n, v])),
+              ...(req.body.length ? { body: req.body as Uint8Array<ArrayBuffer> } : {}),
+            }),
+        },
+      );
       if (result.stderr) process.stderr.write(result.stderr.endsWith("\n") ? result.stderr : `${result.stderr}\n`);
       if (opts.json) process.stdout.write(`${formatJson(result)}\n`);
       else process.stdout.write(formatHttp(result));
