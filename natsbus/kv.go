@@ -61,19 +61,27 @@ type KV struct {
 	buckets map[string]jetstream.KeyValue
 }
 
+// Validate checks the prefix and the size cap.
+func (cfg KVConfig) Validate() error {
+	if !prefixPattern.MatchString(cfg.Prefix) {
+		return fmt.Errorf("bucket prefix %q: want at most 32 letters, digits, '_' or '-'", cfg.Prefix)
+	}
+	if cfg.MaxBytes < 0 {
+		return fmt.Errorf("store size cap %d is negative", cfg.MaxBytes)
+	}
+	return nil
+}
+
 // NewKV returns the stores of cfg on bus.
 func NewKV(bus *Bus, cfg KVConfig) (*KV, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("natsbus: %w", err)
+	}
 	if cfg.Prefix == "" {
 		cfg.Prefix = DefaultPrefix
 	}
-	if !prefixPattern.MatchString(cfg.Prefix) {
-		return nil, fmt.Errorf("natsbus: bucket prefix %q: want at most 32 letters, digits, '_' or '-'", cfg.Prefix)
-	}
 	if cfg.MaxBytes == 0 {
 		cfg.MaxBytes = DefaultMaxBytes
-	}
-	if cfg.MaxBytes < 0 {
-		return nil, fmt.Errorf("natsbus: store size cap %d is negative", cfg.MaxBytes)
 	}
 	return &KV{bus: bus, prefix: cfg.Prefix, maxBytes: cfg.MaxBytes, buckets: map[string]jetstream.KeyValue{}}, nil
 }
