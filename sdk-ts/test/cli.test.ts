@@ -34,7 +34,7 @@ describe("help", () => {
 });
 
 describe("init, build, run, check for every template", () => {
-  test.each(["hello", "json-api", "router"])(
+  test.each(["hello", "json-api", "router", "kv"])(
     "template %s",
     async (template) => {
       const dir = path.join(tmp, `proj-${template}`);
@@ -65,7 +65,8 @@ describe("init, build, run, check for every template", () => {
 
       const method = template === "json-api" ? ["-d", '{"name":"Ana","email":"ana@example.com"}'] : [];
       const target = template === "router" ? "/users/7" : "/";
-      const run = await gojinn(["run", "build/handler.wasm", target, ...method], dir);
+      const grants = template === "kv" ? ["--kv", "notes"] : [];
+      const run = await gojinn(["run", "build/handler.wasm", target, ...method, ...grants], dir);
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toMatch(template === "json-api" ? /^HTTP\/1\.1 201 Created\r\n/ : /^HTTP\/1\.1 200 OK\r\n/);
     },
@@ -171,7 +172,7 @@ describe("errors are one clear line, non-zero exit, no stack trace", () => {
     [
       "init: unknown template",
       () => ["init", path.join(tmp, "x"), "--template", "nope"],
-      /^gojinn: unknown template "nope" \(choose one of: hello, json-api, router\)$/,
+      /^gojinn: unknown template "nope" \(choose one of: hello, json-api, router, kv\)$/,
     ],
     ["build: missing entry", () => ["build", path.join(tmp, "missing.ts")], /^gojinn: .*missing\.ts: no such file/],
   ];
@@ -216,15 +217,23 @@ describe("errors are one clear line, non-zero exit, no stack trace", () => {
 });
 
 describe("a project from gojinn init passes npm install && npx gojinn build && npm test", () => {
-  test("template hello, installing the SDK from this checkout", async () => {
-    const dir = path.join(tmp, "full-flow");
-    expect((await gojinn(["init", dir, "--template", "hello"], tmp)).code).toBe(0);
-    const install = await runCommand("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], dir);
-    expect(install.code, install.stderr).toBe(0);
-    const build = await runCommand("npx", ["--no-install", "gojinn", "build"], dir);
-    expect(build.code, build.stderr).toBe(0);
-    const test = await runCommand("npm", ["test"], dir);
-    expect(test.code, test.stdout + test.stderr).toBe(0);
-    expect(test.stdout).toMatch(/Tests\s+3 passed/);
-  }, 300_000);
+  // hello as the simplest; kv because its tests give the harness stores and grants.
+  test.each([
+    ["hello", 3],
+    ["kv", 6],
+  ])(
+    "template %s, installing the SDK from this checkout",
+    async (template, tests) => {
+      const dir = path.join(tmp, `full-flow-${template}`);
+      expect((await gojinn(["init", dir, "--template", String(template)], tmp)).code).toBe(0);
+      const install = await runCommand("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], dir);
+      expect(install.code, install.stderr).toBe(0);
+      const build = await runCommand("npx", ["--no-install", "gojinn", "build"], dir);
+      expect(build.code, build.stderr).toBe(0);
+      const test = await runCommand("npm", ["test"], dir);
+      expect(test.code, test.stdout + test.stderr).toBe(0);
+      expect(test.stdout).toMatch(new RegExp(`Tests\\s+${tests} passed`));
+    },
+    300_000,
+  );
 });

@@ -5,7 +5,7 @@ import { SDK_ROOT } from "../../sdk-root.js";
 import { UserError } from "../errors.js";
 
 /** The templates `gojinn init --template` accepts. */
-export const TEMPLATES = ["hello", "json-api", "router"] as const;
+export const TEMPLATES = ["hello", "json-api", "router", "kv"] as const;
 /** One of TEMPLATES. */
 export type Template = (typeof TEMPLATES)[number];
 
@@ -60,7 +60,7 @@ export async function initProject(dir: string, options: InitOptions): Promise<st
   return (await readdir(target, { recursive: true })).map(String).sort();
 }
 
-/** Registers `gojinn init <dir> [--template hello|json-api|router] [--sdk <spec>]`. */
+/** Registers `gojinn init <dir> [--template hello|json-api|router|kv] [--sdk <spec>]`. */
 export function registerInit(program: Command): void {
   program
     .command("init")
