@@ -54,6 +54,7 @@ describe("init, build, run, check for every template", () => {
       const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
       expect(pkg.dependencies.gojinn).toBe(`file:${SDK_ROOT.replace(/\/$/, "")}`);
       expect(readFileSync(path.join(dir, "Caddyfile"), "utf8")).toContain(`handle_path /proj-${template}/*`);
+      expect(readFileSync(path.join(dir, "README.md"), "utf8")).toMatch(new RegExp(`^# proj-${template}\n`));
 
       const build = await gojinn(["build"], dir);
       expect(build.code, build.stderr).toBe(0);
