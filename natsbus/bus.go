@@ -94,6 +94,7 @@ type shared struct {
 	nc   *nats.Conn
 	js   jetstream.JetStream
 	sync string // the embedded server's sync setting, for a warning on reuse
+	log  *zap.Logger
 }
 
 var (
@@ -226,7 +227,7 @@ func startEmbedded(cfg Config) (*shared, error) {
 		return nil, fmt.Errorf("natsbus: JetStream: %w", err)
 	}
 	cfg.Logger.Info("embedded NATS server started", zap.String("store_dir", cfg.StoreDir), zap.String("sync", syncSetting(cfg)))
-	return &shared{srv: srv, nc: nc, js: js, sync: syncSetting(cfg)}, nil
+	return &shared{srv: srv, nc: nc, js: js, sync: syncSetting(cfg), log: cfg.Logger}, nil
 }
 
 // connect connects to an external server and checks that it has
@@ -269,7 +270,7 @@ func connect(cfg Config) (*shared, error) {
 		return nil, fmt.Errorf("natsbus: JetStream on %s: %w", shown, err)
 	}
 	log.Info("connected to NATS", zap.String("nats_url", shown), zap.String("server", nc.ConnectedServerName()))
-	return &shared{nc: nc, js: js}, nil
+	return &shared{nc: nc, js: js, log: cfg.Logger}, nil
 }
 
 // redact hides the passwords and tokens in a NATS URL list.
@@ -303,5 +304,6 @@ func (s *shared) close() {
 	if s.srv != nil {
 		s.srv.Shutdown()
 		s.srv.WaitForShutdown()
+		s.log.Info("embedded NATS server stopped", zap.String("store_dir", strings.TrimPrefix(s.key, "dir:")))
 	}
 }
