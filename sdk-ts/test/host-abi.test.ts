@@ -3,7 +3,7 @@
 // test/host.test.ts drives the same functions through the SDK.
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { Status } from "../dist/contract/host-abi.js";
-import { hostImports, type FetchCall, type HostConfig } from "../dist/testing/host/host-imports.js";
+import { encodeFetchHead, hostImports, type FetchCall, type HostConfig } from "../dist/testing/host/host-imports.js";
 import { KvStores } from "../dist/testing/host/kv-stores.js";
 
 const PAGE = 65536;
@@ -133,6 +133,33 @@ describe("kv", () => {
     expect(g.view.getBigInt64(3000, true)).toBe(-5n);
   });
 
+  test("checks in the host's order: store name, grant, key, value, TTL", () => {
+    const g = guest();
+    const vl = g.put(200, "v");
+    const long = g.put(0, "s".repeat(65));
+    expect(g.call("kv_delete", 0, long, 100, 0)).toBe(Status.too_large); // a long name, before its grant
+    const other = g.put(0, "other");
+    expect(g.call("kv_delete", 0, other, 100, 0)).toBe(Status.denied); // not granted, before the empty key
+    const ro = g.put(0, "ro");
+    expect(g.call("kv_set", 0, ro, 100, 0, 200, 101, -1, 3000)).toBe(Status.denied);
+    const s = g.put(0, "s");
+    expect(g.call("kv_set", 0, s, 100, 0, 200, 101, -1, 3000)).toBe(Status.invalid); // empty key, before the value
+    const kl = g.put(100, "k");
+    expect(g.call("kv_set", 0, s, 100, kl, 200, 101, -1, 3000)).toBe(Status.too_large); // the value, before the TTL
+    expect(g.call("kv_set", 0, s, 100, kl, 200, vl, -1, 3000)).toBe(Status.invalid);
+    expect(g.call("kv_keys", 0, other, 100, 2000, 0, 0, 1000, 10, 3000)).toBe(Status.denied); // before the long prefix
+    expect(g.call("kv_keys", 0, s, 100, 2000, 0, 0, 1000, 10, 3000)).toBe(Status.too_large);
+  });
+
+  test("fetch: with no allow-list at all, denied before the request is read", () => {
+    const g = guest();
+    const n = g.put(0, "not json");
+    expect(g.call("fetch", 0, n, 0, 0, 100)).toBe(Status.denied);
+    const allowed = guest({ fetchAllow: ["https://api.example.com"] });
+    allowed.put(0, "not json");
+    expect(allowed.call("fetch", 0, n, 0, 0, 100)).toBe(Status.invalid);
+  });
+
   test("grants: a store not granted is denied; a read-only one denies writes; TTL < 0 is invalid", () => {
     const g = guest();
     const kl = g.put(100, "k");
@@ -145,6 +172,13 @@ describe("kv", () => {
     const s = g.put(0, "s");
     expect(g.call("kv_set", 0, s, 100, kl, 200, vl, -1, 3000)).toBe(Status.invalid);
     expect(g.call("kv_set", 0, s, 100, kl, 200, 101, 0, 3000)).toBe(Status.too_large);
+  });
+});
+
+describe("the response head", () => {
+  test("is encoded as Go's encoding/json encodes it: names sorted, <, >, & escaped", () => {
+    const head = new TextDecoder().decode(encodeFetchHead(200, { "X-B": ["<a&b>"], "Content-Type": ["text/plain"] }));
+    expect(head).toBe('{"status":200,"headers":{"Content-Type":["text/plain"],"X-B":["\\u003ca\\u0026b\\u003e"]}}');
   });
 });
 

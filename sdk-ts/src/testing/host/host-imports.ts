@@ -58,6 +58,8 @@ export interface HostEvents {
 
 /** Store names (docs/host-abi.md). */
 export const STORE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** The longest store name, in bytes. */
+export const MAX_STORE_NAME = 64;
 /** The longest key, in bytes. */
 export const MAX_KEY_BYTES = 1024;
 
@@ -120,18 +122,22 @@ export function hostImports(
   };
   const storeName = (ptr: number, len: number): string => {
     const name = text(ptr, len);
-    if (!STORE_NAME.test(name)) throw new Refused(Status.invalid, `bad store name ${JSON.stringify(name)}`);
+    if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Refused(Status.invalid, `bad store name ${JSON.stringify(name)}`);
+    if (name.length > MAX_STORE_NAME) throw new Refused(Status.too_large, "store name over 64 bytes");
     return name;
+  };
+  // A kv call's store, checked and granted (`write`: read-write needed), as the host checks them.
+  const grantedStore = (ptr: number, len: number, write: boolean): string => {
+    const store = storeName(ptr, len);
+    const mode = config.kvGrants[store];
+    if (mode === undefined || (write && mode !== "readwrite")) throw new Refused(Status.denied, `store ${store} not granted`);
+    return store;
   };
   const keyText = (ptr: number, len: number, mayBeEmpty: boolean): string => {
     if (len >>> 0 > MAX_KEY_BYTES) throw new Refused(Status.too_large, "key over 1,024 bytes");
     const key = text(ptr, len);
     if (key === "" && !mayBeEmpty) throw new Refused(Status.invalid, "empty key");
     return key;
-  };
-  const granted = (store: string, write: boolean): void => {
-    const mode = config.kvGrants[store];
-    if (mode === undefined || (write && mode !== "readwrite")) throw new Refused(Status.denied, `store ${store} not granted`);
   };
   // Writes a variable-size result with the buffer_too_small protocol.
   const result = (bytes: Uint8Array, buf: number, cap: number, lenOut: number): number => {
@@ -146,9 +152,8 @@ export function hostImports(
     mem.check(kp, kl);
     mem.check(vp, vl);
     mem.check(revOut, 8);
-    const store = storeName(sp, sl);
+    const store = grantedStore(sp, sl, true);
     const key = keyText(kp, kl, false);
-    granted(store, true);
     if (vl >>> 0 > config.kvMaxValue) throw new Refused(Status.too_large, "value over kv_max_value");
     return { store, key, value: mem.read(vp, vl) };
   };
@@ -157,13 +162,19 @@ export function hostImports(
     mem.check(reqPtr, reqLen);
     mem.check(bodyPtr, bodyLen);
     mem.check(outPtr, 12);
+    // As the host: no allow-list at all is denied before the request is read.
+    if (rules.length === 0) {
+      const request = parseOrNull(mem.read(reqPtr, reqLen), mem.read(bodyPtr, bodyLen));
+      if (request) events.fetchCall(calls++, { ...request, status: "denied", reason: "no fetch allow-list is granted" });
+      return Status.denied;
+    }
     const request = parseFetchRequest(text(reqPtr, reqLen), mem.read(bodyPtr, bodyLen));
     const index = calls++;
     const fail = (status: StatusName, reason: string): number => {
       events.fetchCall(index, { ...request, status, reason });
       return Status[status];
     };
-    if (calls > config.fetchMaxCalls) return fail("limit", `more than fetch_max_calls (${config.fetchMaxCalls}) calls in this run`);
+    if (index >= config.fetchMaxCalls) return fail("limit", `more than fetch_max_calls (${config.fetchMaxCalls}) calls in this run`);
     if (!allowListAllows(rules, new URL(request.url))) return fail("denied", `${request.url} is not in the fetch allow-list`);
     const timeout = Math.min(config.fetchTimeoutMs, config.deadline - (performance.timeOrigin + performance.now()));
     const reply = timeout > 0 ? callThroughBridge(config.bridge, events.bridgePost, index, request, timeout) : null;
@@ -172,7 +183,7 @@ export function hostImports(
     if (reply.body.length > config.fetchMaxBody)
       return fail("too_large", `response body over fetch_max_body (${config.fetchMaxBody} bytes)`);
     const handle = nextHandle++;
-    const head = encoder.encode(JSON.stringify({ status: reply.status, headers: reply.headers }));
+    const head = encodeFetchHead(reply.status, reply.headers);
     responses.set(handle, { head, body: reply.body });
     events.fetchCall(index, { ...request, status: "ok", response: reply });
     mem.writeU32(outPtr, handle);
@@ -203,9 +214,8 @@ export function hostImports(
       mem.check(buf, cap);
       mem.check(lenOut, 4);
       mem.check(revOut, 8);
-      const store = storeName(sp, sl);
+      const store = grantedStore(sp, sl, false);
       const key = keyText(kp, kl, false);
-      granted(store, false);
       const { status, entry } = stores.get(store, key);
       if (!entry) return status;
       const s = result(entry.value, buf, cap, lenOut);
@@ -235,18 +245,16 @@ export function hostImports(
     kv_delete: guarded((sp: number, sl: number, kp: number, kl: number) => {
       mem.check(sp, sl);
       mem.check(kp, kl);
-      const store = storeName(sp, sl);
+      const store = grantedStore(sp, sl, true);
       const key = keyText(kp, kl, false);
-      granted(store, true);
       return stores.delete(store, key);
     }),
     kv_increment: guarded((sp: number, sl: number, kp: number, kl: number, by: bigint, valueOut: number) => {
       mem.check(sp, sl);
       mem.check(kp, kl);
       mem.check(valueOut, 8);
-      const store = storeName(sp, sl);
+      const store = grantedStore(sp, sl, true);
       const key = keyText(kp, kl, false);
-      granted(store, true);
       const { status, value } = stores.increment(store, key, by);
       if (status === Status.ok) mem.writeI64(valueOut, value);
       return status;
@@ -257,10 +265,9 @@ export function hostImports(
       mem.check(ap, al);
       mem.check(buf, cap);
       mem.check(lenOut, 4);
-      const store = storeName(sp, sl);
+      const store = grantedStore(sp, sl, false);
       const prefix = keyText(pp, pl, true);
       const after = keyText(ap, al, true);
-      granted(store, false);
       const page = stores.keys(store, prefix, after);
       return result(encodePage(page.keys, page.more), buf, cap, lenOut);
     }),
@@ -285,6 +292,29 @@ export function encodePage(keys: string[], more: boolean): Uint8Array {
   }
   view.setUint32(at, more ? 1 : 0, true);
   return out;
+}
+
+/** The head object as the host encodes it (Go's encoding/json): header names sorted, <, >, & escaped. */
+export function encodeFetchHead(status: number, headers: Headers): Uint8Array {
+  const sorted = Object.fromEntries(
+    Object.keys(headers)
+      .sort()
+      .map((name) => [name, headers[name]]),
+  );
+  const json = JSON.stringify({ status, headers: sorted }).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return encoder.encode(json);
+}
+
+function parseOrNull(json: Uint8Array, body: Uint8Array): FetchRequest | null {
+  const text = utf8OrNull(json);
+  try {
+    return text === null ? null : parseFetchRequest(text, body);
+  } catch {
+    return null;
+  }
 }
 
 /** Decodes the request JSON of `fetch` (docs/host-abi.md); `invalid` when it is malformed. */
