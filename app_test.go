@@ -59,26 +59,25 @@ func TestAppStartsNATSOnDemand(t *testing.T) {
 // TestAppSettingErrors: settings that cannot work fail the load.
 func TestAppSettingErrors(t *testing.T) {
 	cases := []struct {
-		app  gojinn.App
+		app  *gojinn.App
 		want string
 	}{
-		{gojinn.App{NatsURL: "nats://127.0.0.1:1", SyncInterval: "always"}, "sync_interval applies to the embedded NATS server"},
-		{gojinn.App{NatsCreds: "/x.creds"}, "nats_creds is for nats_url"},
-		{gojinn.App{NatsPrefix: "a.b"}, `bucket prefix "a.b"`},
-		{gojinn.App{KVMaxValue: 65 << 20}, "kv_max_value 68157440 is not within"},
-		{gojinn.App{KVMaxBytes: -1}, "store size cap -1 is negative"},
-		{gojinn.App{SyncInterval: "{env.GOJINN_TEST_UNSET}x"}, `sync_interval "x"`},
+		{&gojinn.App{NatsURL: "nats://127.0.0.1:1", SyncInterval: "always"}, "sync_interval applies to the embedded NATS server"},
+		{&gojinn.App{NatsCreds: "/x.creds"}, "nats_creds is for nats_url"},
+		{&gojinn.App{NatsPrefix: "a.b"}, `bucket prefix "a.b"`},
+		{&gojinn.App{KVMaxValue: 65 << 20}, "kv_max_value 68157440 is not within"},
+		{&gojinn.App{KVMaxBytes: -1}, "store size cap -1 is negative"},
+		{&gojinn.App{SyncInterval: "{env.GOJINN_TEST_UNSET}x"}, `sync_interval "x"`},
 	}
-	for _, tc := range cases {
-		app := tc.app
-		if err := provision(t, &app); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%+v: %v, want %q", tc.app, err, tc.want)
+	for i, tc := range cases {
+		if err := provision(t, tc.app); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("case %d: %v, want %q", i, err, tc.want)
 		}
 	}
 	// An unreachable nats_url fails at the first KV call, which is the
 	// granting handler's Provision, hence the load.
-	app := gojinn.App{NatsURL: "nats://127.0.0.1:1"}
-	if err := provision(t, &app); err != nil {
+	app := &gojinn.App{NatsURL: "nats://127.0.0.1:1"}
+	if err := provision(t, app); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := app.KV(); err == nil || !strings.Contains(err.Error(), "connecting to nats://127.0.0.1:1") {
