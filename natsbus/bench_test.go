@@ -30,6 +30,15 @@ func BenchmarkKV(b *testing.B) {
 			}
 		}
 	})
+	// Every write synced to disk before its acknowledgement (sync_interval always).
+	synced := newKV(b, openBus(b, Config{SyncAlways: true, Logger: zap.NewNop()}), KVConfig{})
+	b.Run("set_sync_always", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := synced.Set(ctx, "bench", "key", value, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("increment", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := kv.Increment(ctx, "bench", "n", 1); err != nil {
@@ -37,4 +46,23 @@ func BenchmarkKV(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkStart measures what the first kv grant adds to a config load:
+// starting the embedded server on a fresh directory, creating a store
+// with its first write; then stopping it (docs/kv.md):
+// go test -run '^$' -bench Start -benchtime 20x ./natsbus/
+func BenchmarkStart(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		bus, err := Open(Config{StoreDir: b.TempDir(), Logger: zap.NewNop()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		kv := newKV(b, bus, KVConfig{})
+		if _, err := kv.Set(ctx, "s", "k", []byte("v"), 0); err != nil {
+			b.Fatal(err)
+		}
+		bus.Close()
+	}
 }
