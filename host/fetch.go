@@ -162,6 +162,9 @@ func EncodeFetchHead(resp *FetchResponse) []byte {
 	if h == nil {
 		h = http.Header{}
 	}
-	b, _ := json.Marshal(fetchHeadJSON{Status: resp.Status, Headers: h}) // an int and strings always encode
-	return b
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // as JSON.stringify: the harness's heads are the same bytes
+	_ = enc.Encode(fetchHeadJSON{Status: resp.Status, Headers: h}) // an int and strings always encode
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
