@@ -58,35 +58,47 @@ func (p *program) call(fn string, args ...uint64) {
 // gojinn module.
 var driver = struct {
 	once sync.Once
+	m    *sandbox.Module
 	r    *sandbox.Runner
 	err  error
 }{}
 
-func driverRunner(t *testing.T) *sandbox.Runner {
+// driverModule is the driver, compiled once with the gojinn module.
+func driverModule(t *testing.T) *sandbox.Module {
 	t.Helper()
 	path := testguest.WAT(t, "host-driver")
 	driver.once.Do(func() {
-		m, err := sandbox.Compile(context.Background(), path, testguest.Read(t, path), sandbox.Options{}, host.Module())
-		if err != nil {
-			driver.err = err
-			return
+		driver.m, driver.err = sandbox.Compile(context.Background(), path, testguest.Read(t, path), sandbox.Options{}, host.Module())
+		if driver.err == nil {
+			driver.r = sandbox.NewRunner(driver.m, sandbox.RunnerConfig{})
 		}
-		driver.r = sandbox.NewRunner(m, sandbox.RunnerConfig{})
 	})
 	if driver.err != nil {
 		t.Fatal(driver.err)
 	}
-	return driver.r
+	return driver.m
+}
+
+// request is p as the driver's request.
+func (p *program) request() *sandbox.Request {
+	return &sandbox.Request{Method: "POST", URI: "/", Body: []byte(hex.EncodeToString(p.b))}
 }
 
 // run runs p with run in the context (nil: none) and returns each
 // operation's output.
 func (p *program) run(t *testing.T, ctx context.Context, run *host.Run) [][]byte {
 	t.Helper()
+	driverModule(t)
+	return p.runIn(t, ctx, driver.r, run)
+}
+
+// runIn is run in r, a runner of driverModule.
+func (p *program) runIn(t *testing.T, ctx context.Context, r *sandbox.Runner, run *host.Run) [][]byte {
+	t.Helper()
 	if run != nil {
 		ctx = host.WithRun(ctx, run)
 	}
-	res := driverRunner(t).Run(ctx, &sandbox.Request{Method: "POST", URI: "/", Body: []byte(hex.EncodeToString(p.b))}, nil)
+	res := r.Run(ctx, p.request(), nil)
 	if res.Err != nil {
 		t.Fatalf("the driver failed: %v", res.Err)
 	}

@@ -164,7 +164,8 @@ func EncodeFetchHead(resp *FetchResponse) []byte {
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false) // as JSON.stringify: the harness's heads are the same bytes
+	// As JSON.stringify escapes: the harness's heads are the same bytes.
+	enc.SetEscapeHTML(false)
 	_ = enc.Encode(fetchHeadJSON{Status: resp.Status, Headers: h}) // an int and strings always encode
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }

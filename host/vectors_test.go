@@ -149,14 +149,21 @@ const (
 	addrBody     = 0x60000 // up to 0x40000
 	addrValue    = 0x300000
 	addrBuf      = 0x600000
-	grownPages   = 160 // 0x300000 + 160 pages = 0xD00000: value and buffer up to 3 MiB
+	grownPages   = 160  // 0x300000 + 160 pages = 0xD00000: value and buffer up to 3 MiB
 	outsSize     = 0x3C // len_out, rev_out, value_out, out: dumped after each call
 	maxDump      = 0x10000
 	oob          = 0xFFFFFFF0 // a pointer out of any memory
 	sentinel     = 0xAA       // what buffers and outs hold before a call
 )
 
-// encode adds c to p: its arguments written, the outs and the buffer
+// newProgram is a program whose memory is grown for encode's layout.
+func newProgram() *program {
+	p := &program{}
+	p.grow(grownPages)
+	return p
+}
+
+// encode adds c to p (from newProgram): its arguments written, the outs and the buffer
 // filled with the sentinel, the call, then the outs and the buffer dumped.
 func (c *vectorCall) encode(p *program) error {
 	ptr := func(name string, addr uint32) uint64 {
@@ -313,7 +320,7 @@ func runVector(t *testing.T, v *vector, noRun bool) {
 	if v.Grants.Fetch {
 		grants.Fetcher = fetcher
 	}
-	var logs []logLine
+	logs := []logLine{}
 	denied := 0
 	run := &host.Run{
 		Handler: "vectors", Grants: grants, KV: kv,
@@ -323,10 +330,9 @@ func runVector(t *testing.T, v *vector, noRun bool) {
 	if noRun {
 		run = nil
 	}
-	var p program
-	p.grow(grownPages)
+	p := newProgram()
 	for i := range v.Calls {
-		if err := v.Calls[i].encode(&p); err != nil {
+		if err := v.Calls[i].encode(p); err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
 	}
