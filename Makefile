@@ -6,7 +6,7 @@ XCADDY := $(GOBIN)/xcaddy
 CADDY_VERSION ?= v2.11.9
 SDK_CLI := sdk-ts/bin/gojinn
 # AssemblyScript handlers built by `make examples` (each folder has its own package.json).
-AS_HANDLERS := examples/hello-as examples/json-api-as examples/router-as examples/sha256-as contract/handler
+AS_HANDLERS := examples/hello-as examples/json-api-as examples/router-as examples/sha256-as examples/counter-as contract/handler
 
 .PHONY: all build run test test-go test-ts test-sdk-go sdk examples example-go bench lint clean
 
