@@ -88,13 +88,14 @@ type Bus struct {
 
 // shared is one connection (and embedded server) and its users.
 type shared struct {
-	key  string
-	refs int
-	srv  *server.Server // nil for an external server
-	nc   *nats.Conn
-	js   jetstream.JetStream
-	sync string // the embedded server's sync setting, for a warning on reuse
-	log  *zap.Logger
+	key    string
+	refs   int
+	srv    *server.Server // nil for an external server
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	sync   string // the embedded server's sync setting, for a warning on reuse
+	log    *zap.Logger
+	unlock func() // releases the store directory's lock
 }
 
 var (
@@ -186,7 +187,16 @@ func start(cfg Config) (*shared, error) {
 
 // startEmbedded starts nats-server in-process with JetStream on
 // cfg.StoreDir, listening on no port, and connects to it in-process.
-func startEmbedded(cfg Config) (*shared, error) {
+func startEmbedded(cfg Config) (s *shared, err error) {
+	unlock, err := lockDir(cfg.StoreDir)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			unlock()
+		}
+	}()
 	payload := max(cfg.MaxValue+headroom, embeddedMinPayload)
 	opts := &server.Options{
 		ServerName:   "gojinn",
@@ -227,7 +237,7 @@ func startEmbedded(cfg Config) (*shared, error) {
 		return nil, fmt.Errorf("natsbus: JetStream: %w", err)
 	}
 	cfg.Logger.Info("embedded NATS server started", zap.String("store_dir", cfg.StoreDir), zap.String("sync", syncSetting(cfg)))
-	return &shared{srv: srv, nc: nc, js: js, sync: syncSetting(cfg), log: cfg.Logger}, nil
+	return &shared{srv: srv, nc: nc, js: js, sync: syncSetting(cfg), log: cfg.Logger, unlock: unlock}, nil
 }
 
 // connect connects to an external server and checks that it has
@@ -304,6 +314,7 @@ func (s *shared) close() {
 	if s.srv != nil {
 		s.srv.Shutdown()
 		s.srv.WaitForShutdown()
+		s.unlock()
 		s.log.Info("embedded NATS server stopped", zap.String("store_dir", strings.TrimPrefix(s.key, "dir:")))
 	}
 }

@@ -90,17 +90,40 @@ func TestMaxPayload(t *testing.T) {
 // TestStartFailure: a store directory the server cannot use is an error
 // saying why, never an exit of the process.
 func TestStartFailure(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "file")
-	if err := os.WriteFile(file, nil, 0o600); err != nil {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "jetstream"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Open(Config{StoreDir: file, Logger: zap.NewNop()})
-	if err == nil || !strings.Contains(err.Error(), "did not start") {
-		t.Fatalf("a store directory that is a file: %v", err)
+	_, err := Open(Config{StoreDir: dir, Logger: zap.NewNop()})
+	if err == nil || !strings.Contains(err.Error(), "did not start") || !strings.Contains(err.Error(), "JetStream") {
+		t.Fatalf("a JetStream directory that is a file: %v", err)
 	}
 	if len(running) != 0 {
 		t.Fatal("a failed server stays registered")
 	}
+	// The failed start let go of the directory's lock.
+	if unlock, err := lockDir(dir); err != nil {
+		t.Fatal(err)
+	} else {
+		unlock()
+	}
+}
+
+// TestDirectoryLock: a directory another process's server holds (its lock
+// taken through another open file, as another process would) is refused;
+// once released, it opens.
+func TestDirectoryLock(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := lockDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(Config{StoreDir: dir, Logger: zap.NewNop()})
+	if err == nil || !strings.Contains(err.Error(), "in use by another process") {
+		t.Fatalf("a locked directory: %v", err)
+	}
+	unlock()
+	openBus(t, Config{StoreDir: dir})
 }
 
 // external starts a NATS server listening on a random loopback port, as
