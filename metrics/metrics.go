@@ -73,6 +73,7 @@ type Metrics struct {
 	memory      *prometheus.HistogramVec
 	fuel        *prometheus.HistogramVec
 	poolReady   *prometheus.GaugeVec
+	host        hostCollectors
 }
 
 // New registers (or reuses) the gojinn collectors on reg. reg may be nil
@@ -158,6 +159,9 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 	}, []string{labelHandler})); err != nil {
 		return nil, err
 	}
+	if m.host, err = newHostCollectors(reg); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -219,6 +223,7 @@ func (m *Metrics) Handler(name string) *Handler {
 		memory:      m.memory.With(h),
 		fuel:        m.fuel.With(h),
 		poolReady:   m.poolReady.With(h),
+		host:        m.host.handler(h),
 	}
 }
 
@@ -234,6 +239,7 @@ type Handler struct {
 	memory      prometheus.Observer
 	fuel        prometheus.Observer
 	poolReady   prometheus.Gauge
+	host        hostObservers
 
 	// codes caches, per status code minCode..maxCode, the observers of
 	// that code, created on first use.

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/gojinn/gojinn/host"
 	"github.com/gojinn/gojinn/metrics"
 )
 
@@ -357,6 +358,7 @@ func TestNilIsNoOp(t *testing.T) {
 		h.ObserveMemory(1)
 		h.ObserveFuel(1)
 		h.SetPoolReady(1)
+		h.ObserveHostCall("kv_get", host.StatusOK, time.Microsecond)
 	})
 }
 
@@ -374,6 +376,7 @@ func exercise(m *metrics.Metrics) {
 	h.ObserveMemory(1)
 	h.ObserveFuel(1)
 	h.SetPoolReady(1)
+	h.ObserveHostCall("kv_get", host.StatusOK, time.Microsecond)
 }
 
 func TestOutcomes(t *testing.T) {
@@ -412,6 +415,8 @@ func TestPromlint(t *testing.T) {
 		"gojinn_fuel_consumed",
 		"gojinn_function_duration_seconds",
 		"gojinn_guest_memory_bytes",
+		"gojinn_host_call_duration_seconds",
+		"gojinn_host_calls_total",
 		"gojinn_instantiate_duration_seconds",
 		"gojinn_pool_ready_instances",
 		"gojinn_queue_wait_seconds",
