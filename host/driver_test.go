@@ -64,7 +64,7 @@ var driver = struct {
 }{}
 
 // driverModule is the driver, compiled once with the gojinn module.
-func driverModule(t *testing.T) *sandbox.Module {
+func driverModule(t testing.TB) *sandbox.Module {
 	t.Helper()
 	path := testguest.WAT(t, "host-driver")
 	driver.once.Do(func() {
