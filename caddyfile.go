@@ -8,6 +8,8 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/dustin/go-humanize"
+
+	"github.com/gojinn/gojinn/host/fetch"
 )
 
 func init() {
@@ -37,11 +39,16 @@ func init() {
 //	    args            <arg...>
 //	    cache_dir       <path>|off
 //	    debug_secret    <secret>
+//	    kv              <store> [read|readwrite]
+//	    fetch           <origin...>
+//	    fetch_timeout   <duration>
+//	    fetch_max_body  <size>
+//	    fetch_max_calls <int>
 //	}
 //
 // With one argument, it is the module's path; with two, the first is a
-// matcher. Each subdirective may be given once, except env (once per name)
-// and args (appended). Limits must be greater than 0 (pool_size may be 0):
+// matcher. Each subdirective may be given once, except env and kv (once
+// per name) and args and fetch (appended). Limits must be greater than 0 (pool_size may be 0):
 // omitting one is how to get its default.
 func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error) {
 	h.Next() // the directive's name
@@ -85,7 +92,7 @@ func (g *Gojinn) unmarshalArgsAndBlock(d *caddyfile.Dispenser) error {
 	given := map[string]bool{} // subdirectives seen, each allowed once
 	for d.NextBlock(0) {
 		option := d.Val()
-		if given[option] && option != "env" && option != "args" {
+		if given[option] && !repeatable[option] {
 			return d.Errf("%s is given twice", option)
 		}
 		given[option] = true
@@ -135,6 +142,16 @@ func (g *Gojinn) unmarshalArgsAndBlock(d *caddyfile.Dispenser) error {
 				return d.Err("args needs at least one argument")
 			}
 			g.Args = append(g.Args, args...)
+		case "kv":
+			err = g.unmarshalKV(d)
+		case "fetch":
+			err = g.unmarshalFetch(d)
+		case "fetch_timeout":
+			g.FetchTimeout, err = durationArg(d)
+		case "fetch_max_body":
+			g.FetchMaxBody, err = sizeArg(d)
+		case "fetch_max_calls":
+			g.FetchMaxCalls, err = intArg(d, 1)
 		default:
 			return d.Errf("unknown subdirective %q", option)
 		}
@@ -145,6 +162,56 @@ func (g *Gojinn) unmarshalArgsAndBlock(d *caddyfile.Dispenser) error {
 			return d.Errf("%s takes no block", option)
 		}
 	}
+	return nil
+}
+
+// repeatable are the subdirectives that may be given more than once.
+var repeatable = map[string]bool{"env": true, "args": true, "kv": true, "fetch": true}
+
+// unmarshalKV reads `kv <store> [read|readwrite]`.
+func (g *Gojinn) unmarshalKV(d *caddyfile.Dispenser) error {
+	args := d.RemainingArgs()
+	if len(args) < 1 || len(args) > 2 {
+		return d.Errf("kv takes a store name and an optional mode (read or readwrite), got %d arguments", len(args))
+	}
+	grant := KVGrant{Store: args[0]}
+	if !storeName.MatchString(grant.Store) {
+		return d.Errf("kv: %q is not a valid store name (1 to 64 letters, digits, '_' or '-')", grant.Store)
+	}
+	for _, other := range g.KV {
+		if other.Store == grant.Store {
+			return d.Errf("kv %s is given twice", grant.Store)
+		}
+	}
+	if len(args) == 2 {
+		switch args[1] {
+		case "read":
+			grant.ReadOnly = true
+		case "readwrite":
+		default:
+			return d.Errf("kv %s: unknown mode %q: want read or readwrite", grant.Store, args[1])
+		}
+	}
+	g.KV = append(g.KV, grant)
+	return nil
+}
+
+// unmarshalFetch reads `fetch <origin...>`, checking each entry now so
+// that a bad one names its line.
+func (g *Gojinn) unmarshalFetch(d *caddyfile.Dispenser) error {
+	args := d.RemainingArgs()
+	if len(args) == 0 {
+		return d.Err("fetch needs at least one origin, e.g. https://api.example.com")
+	}
+	for _, a := range args {
+		if strings.Contains(a, "{") { // a placeholder: checked once resolved, at load
+			continue
+		}
+		if _, err := fetch.ParseRule(a); err != nil {
+			return d.Errf("fetch: %v", err)
+		}
+	}
+	g.Fetch = append(g.Fetch, args...)
 	return nil
 }
 

@@ -67,6 +67,17 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"gojinn app.wasm {\n\t\tenv ONLY_NAME\n\t}", "env takes a name and a value"},
 		{"gojinn app.wasm {\n\t\targs\n\t}", "args needs at least one argument"},
 		{"gojinn app.wasm {\n\t\ttimeout 1s 2s\n\t}", "timeout takes exactly one argument"},
+		{"gojinn app.wasm {\n\t\tkv\n\t}", "kv takes a store name and an optional mode"},
+		{"gojinn app.wasm {\n\t\tkv a read b\n\t}", "kv takes a store name and an optional mode"},
+		{"gojinn app.wasm {\n\t\tkv my.store\n\t}", `kv: "my.store" is not a valid store name`},
+		{"gojinn app.wasm {\n\t\tkv sessions write\n\t}", `kv sessions: unknown mode "write"`},
+		{"gojinn app.wasm {\n\t\tkv sessions\n\t\tkv other read\n\t\tkv sessions read\n\t}", "kv sessions is given twice"},
+		{"gojinn app.wasm {\n\t\tfetch\n\t}", "fetch needs at least one origin"},
+		{"gojinn app.wasm {\n\t\tfetch ftp://example.com\n\t}", "fetch: "},
+		{"gojinn app.wasm {\n\t\tfetch https://api.example.com/v1\n\t}", "fetch: "},
+		{"gojinn app.wasm {\n\t\tfetch_timeout 0s\n\t}", "fetch_timeout must be greater than 0"},
+		{"gojinn app.wasm {\n\t\tfetch_max_body 0\n\t}", "fetch_max_body must be greater than 0"},
+		{"gojinn app.wasm {\n\t\tfetch_max_calls 0\n\t}", "fetch_max_calls must be greater than 0"},
 	}
 	for _, tc := range cases {
 		cfg := ":8080 {\n\t" + tc.body + "\n}\n"

@@ -18,6 +18,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/gojinn/gojinn/host"
 	"github.com/gojinn/gojinn/metrics"
 	"github.com/gojinn/gojinn/sandbox"
 )
@@ -115,6 +116,29 @@ type Gojinn struct {
 	// `X-Gojinn-Logs` response header. Placeholders are resolved at load.
 	DebugSecret string `json:"debug_secret,omitempty"`
 
+	// KV grants the guest key-value stores, by name (docs/kv.md): a store
+	// is shared by every handler granted the same name. Nothing is granted
+	// by default. The first grant in a config starts the gojinn app's NATS
+	// server.
+	KV []KVGrant `json:"kv,omitempty"`
+
+	// Fetch is the outbound HTTP allow-list: origins the guest may call
+	// (docs/fetch.md), each a scheme, a host (or `*.` and a domain) and an
+	// optional port, e.g. "https://api.example.com". Default: none.
+	Fetch []string `json:"fetch,omitempty"`
+
+	// FetchTimeout bounds each outbound call; the run's own deadline
+	// bounds it too. Default: 10s.
+	FetchTimeout caddy.Duration `json:"fetch_timeout,omitempty"`
+
+	// FetchMaxBody caps an outbound response's body, in bytes; a larger
+	// one is the `too_large` status. Default: 10MB.
+	FetchMaxBody int64 `json:"fetch_max_body,omitempty"`
+
+	// FetchMaxCalls caps the outbound calls of one run; past it, calls get
+	// the `limit` status. Default: 50.
+	FetchMaxCalls int `json:"fetch_max_calls,omitempty"`
+
 	name    string
 	logger  *zap.Logger
 	key     string // compiledModules key
@@ -125,6 +149,9 @@ type Gojinn struct {
 	debug   []byte
 	// maxBodySize is MaxBodySize with its default applied.
 	maxBodySize int64
+	// host is what the guest's `gojinn` imports reach; nil when the
+	// module imports none.
+	host *hostAccess
 }
 
 // CaddyModule returns the Caddy module information.
@@ -190,7 +217,7 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 	g.key = fmt.Sprintf("%s/%d/%s", g.wasmSum, opts.MemoryLimitPages, opts.CacheDir)
 	val, _, err := compiledModules.LoadOrNew(g.key, func() (caddy.Destructor, error) {
 		start := time.Now()
-		mod, err := sandbox.Compile(ctx, g.Path, wasm, opts)
+		mod, err := sandbox.Compile(ctx, g.Path, wasm, opts, host.Module())
 		if err != nil {
 			return nil, err
 		}
@@ -223,7 +250,7 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 	if g.maxBodySize == 0 {
 		g.maxBodySize = DefaultMaxBodySize
 	}
-	return nil
+	return g.provisionHost(ctx)
 }
 
 // cacheDir is where compiled code is kept on disk; "" when off. The value
@@ -264,6 +291,12 @@ func (g *Gojinn) Validate() error {
 		negative = "max_output_size"
 	case g.FuelLimit < 0:
 		negative = "fuel_limit"
+	case g.FetchTimeout < 0:
+		negative = "fetch_timeout"
+	case g.FetchMaxBody < 0:
+		negative = "fetch_max_body"
+	case g.FetchMaxCalls < 0:
+		negative = "fetch_max_calls"
 	}
 	if negative != "" {
 		return fmt.Errorf("gojinn: %s: %s must not be negative (0 or omitted means the default)", g.Path, negative)

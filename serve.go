@@ -11,6 +11,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/gojinn/gojinn/host"
 	"github.com/gojinn/gojinn/sandbox"
 )
 
@@ -48,6 +49,11 @@ func (g *Gojinn) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.H
 		Proto:      r.Proto,
 	}
 	inv.stderr = &guestStderr{handler: g, traceID: inv.traceID}
+	if g.host != nil {
+		run := g.host.run(g, inv.stderr)
+		defer run.Close()
+		ctx = host.WithRun(ctx, run)
+	}
 	res := slot.Run(ctx, &req, inv.stderr)
 	inv.stderr.close()
 	if res.Err != nil {

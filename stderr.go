@@ -2,6 +2,7 @@ package gojinn
 
 import (
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/gojinn/gojinn/guestlog"
 )
@@ -17,11 +18,32 @@ type guestStderr struct {
 
 // Write implements io.Writer.
 func (s *guestStderr) Write(p []byte) (int, error) {
+	return s.writer().Write(p)
+}
+
+// hostLog logs a host_log line (docs/host-abi.md): level 3 is an error,
+// any other info, under the same caps as stderr's lines.
+func (s *guestStderr) hostLog(level int, msg []byte) {
+	lvl := zapcore.InfoLevel
+	if level == 3 {
+		lvl = zapcore.ErrorLevel
+	}
+	s.writer().Log(lvl, msg)
+}
+
+// denied logs a host call the handler's grants refused: one line, with
+// the trace_id, so that an operator sees what to grant.
+func (s *guestStderr) denied(function, reason string) {
+	s.handler.logger.Warn("host call denied", zap.String("trace_id", s.traceID),
+		zap.String("function", function), zap.String("reason", reason))
+}
+
+func (s *guestStderr) writer() *guestlog.Writer {
 	if s.w == nil {
 		logger := s.handler.logger.With(zap.String("trace_id", s.traceID))
 		s.w = guestlog.New(logger, guestlog.DefaultLimits(), guestlog.WithTraceID(s.traceID))
 	}
-	return s.w.Write(p)
+	return s.w
 }
 
 func (s *guestStderr) close() {
