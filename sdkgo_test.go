@@ -21,24 +21,28 @@ import (
 // sdkDo sends a request with a body and returns the status and body.
 func sdkDo(t *testing.T, client *http.Client, method, path string, body []byte) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, got := sdkDoHeader(t, client, newRequest(t, method, base+path, bytes.NewReader(body)))
+	return resp.StatusCode, got
+}
+
+// sdkDoHeader sends req and returns the response and its body.
+func sdkDoHeader(t *testing.T, client *http.Client, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
 	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
 	got, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, got
+	return resp, got
 }
 
 // TestSDKGoKV runs examples/kv-go (gojinn.ServeHTTP over http.ServeMux,
-// gojinn.KV) with its store granted, read only, and not granted.
+// gojinn.KV: every Store method) with its store granted, read only, and
+// not granted.
 func TestSDKGoKV(t *testing.T) {
 	wasm := testguest.Go(t, "examples/kv-go")
 	route := func(path, extra string) string {
@@ -92,6 +96,41 @@ func TestSDKGoKV(t *testing.T) {
 	check("PUT", "/kv/notanumber", []byte("x"), 204, "")
 	check("POST", "/kv/notanumber", nil, 400, "invalid")
 
+	// Compare-and-swap: create if absent (If-None-Match: *), update at the
+	// revision read (If-Match: the ETag GET gave).
+	put := func(key, value, header, etag string) (int, string, string) {
+		t.Helper()
+		req := newRequest(t, "PUT", base+"/kv/"+key, strings.NewReader(value))
+		req.Header.Set(header, etag)
+		resp, got := sdkDoHeader(t, client, req)
+		return resp.StatusCode, resp.Header.Get("ETag"), string(got)
+	}
+	status, created, _ := put("lock", "v1", "If-None-Match", "*")
+	if status != 204 || created == "" {
+		t.Fatalf("create: %d ETag %q", status, created)
+	}
+	if status, _, got := put("lock", "v2", "If-None-Match", "*"); status != 412 || !strings.Contains(got, "exists") {
+		t.Errorf("second create: %d %q, want 412 exists", status, got)
+	}
+	resp, got := sdkDoHeader(t, client, newRequest(t, "GET", base+"/kv/lock", nil))
+	if resp.StatusCode != 200 || string(got) != "v1" || resp.Header.Get("ETag") != created {
+		t.Fatalf("get after create: %d %q ETag %q, want v1 ETag %q", resp.StatusCode, got, resp.Header.Get("ETag"), created)
+	}
+	status, updated, _ := put("lock", "v3", "If-Match", created)
+	if status != 204 || updated == "" || updated == created {
+		t.Fatalf("update at %s: %d ETag %q", created, status, updated)
+	}
+	if status, _, got := put("lock", "v4", "If-Match", created); status != 412 || !strings.Contains(got, "conflict") {
+		t.Errorf("update at a stale revision: %d %q, want 412 conflict", status, got)
+	}
+	if status, _, got := put("absent", "v", "If-Match", created); status != 412 || !strings.Contains(got, "not_found") {
+		t.Errorf("update of an absent key: %d %q, want 412 not_found", status, got)
+	}
+	resp, got = sdkDoHeader(t, client, newRequest(t, "GET", base+"/kv/lock", nil))
+	if string(got) != "v3" || resp.Header.Get("ETag") != updated {
+		t.Errorf("after the swaps: %q ETag %q, want v3 ETag %q", got, resp.Header.Get("ETag"), updated)
+	}
+
 	// Keys by prefix over several pages: 70 keys of 1,000 bytes make more
 	// than a page's 64 KiB.
 	var long []string
@@ -100,7 +139,7 @@ func TestSDKGoKV(t *testing.T) {
 		long = append(long, k)
 		check("PUT", "/kv/"+k, []byte{byte(i)}, 204, "")
 	}
-	status, got := sdkDo(t, client, "GET", "/kv/?prefix=long/", nil)
+	status, got = sdkDo(t, client, "GET", "/kv/?prefix=long/", nil)
 	var listed struct{ Keys []string }
 	if err := json.Unmarshal(got, &listed); status != 200 || err != nil || !slices.Equal(listed.Keys, long) {
 		t.Errorf("keys with prefix long/: %d, %d keys (%v), want the %d keys in order", status, len(listed.Keys), err, len(long))

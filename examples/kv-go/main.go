@@ -3,8 +3,12 @@
 // below are relative to the mount point).
 //
 //	GET    /              the keys ({"keys": [...]}), ?prefix= to filter
-//	GET    /{key...}      the key's value, 404 when absent
-//	PUT    /{key...}      stores the request body, ?ttl=30s to expire it
+//	GET    /{key...}      the key's value, 404 when absent; its ETag is
+//	                      the value's revision
+//	PUT    /{key...}      stores the request body, ?ttl=30s to expire it;
+//	                      with If-None-Match: * only if the key is absent,
+//	                      with If-Match: <ETag> only if it is unchanged
+//	                      (412 otherwise): compare-and-swap
 //	DELETE /{key...}      deletes the key
 //	POST   /{key...}      adds ?by= (default 1) to the counter at key and
 //	                      returns its new value
@@ -29,6 +33,7 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gojinn/gojinn/sdk-go/gojinn"
@@ -57,12 +62,13 @@ func newRouter(store *gojinn.Store) http.Handler {
 		json.NewEncoder(w).Encode(map[string][]string{"keys": keys})
 	})
 	mux.HandleFunc("GET /{key...}", func(w http.ResponseWriter, r *http.Request) {
-		value, err := store.Get(r.PathValue("key"))
+		value, rev, err := store.GetRevision(r.PathValue("key"))
 		if err != nil {
 			fail(w, err)
 			return
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("ETag", etag(rev))
 		w.Write(value)
 	})
 	mux.HandleFunc("PUT /{key...}", func(w http.ResponseWriter, r *http.Request) {
@@ -75,12 +81,36 @@ func newRouter(store *gojinn.Store) http.Handler {
 			}
 		}
 		value, err := io.ReadAll(r.Body)
-		if err == nil {
-			err = store.Set(r.PathValue("key"), value, ttl)
-		}
 		if err != nil {
 			fail(w, err)
 			return
+		}
+		key := r.PathValue("key")
+		var rev uint64
+		switch match := r.Header.Get("If-Match"); {
+		case r.Header.Get("If-None-Match") == "*":
+			rev, err = store.Create(key, value, ttl)
+		case match != "":
+			expected, perr := strconv.ParseUint(strings.Trim(match, `"`), 10, 64)
+			if perr != nil {
+				http.Error(w, "If-Match: not an ETag of this store", http.StatusBadRequest)
+				return
+			}
+			rev, err = store.Update(key, value, expected)
+		default:
+			err = store.Set(key, value, ttl)
+		}
+		switch {
+		case errors.Is(err, gojinn.ErrExists), errors.Is(err, gojinn.ErrConflict),
+			errors.Is(err, gojinn.ErrNotFound): // If-Match on an absent key
+			http.Error(w, err.Error(), http.StatusPreconditionFailed)
+			return
+		case err != nil:
+			fail(w, err)
+			return
+		}
+		if rev != 0 {
+			w.Header().Set("ETag", etag(rev))
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
@@ -109,6 +139,9 @@ func newRouter(store *gojinn.Store) http.Handler {
 	})
 	return mux
 }
+
+// etag is a revision as an HTTP entity tag.
+func etag(rev uint64) string { return `"` + strconv.FormatUint(rev, 10) + `"` }
 
 // fail answers err with the HTTP status its cause calls for; failures of
 // the host itself also go to Caddy's log.
