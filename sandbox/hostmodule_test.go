@@ -84,39 +84,60 @@ func TestHostCallsSeeRequestValues(t *testing.T) {
 	for _, pool := range []int{0, 1} {
 		h := newTestHost()
 		r := sandbox.NewRunner(compileWith(t, "hostprobe", h), sandbox.RunnerConfig{PoolSize: pool})
-		var want [2][]any
-		for i := range 3 {
+		var after, fresh []any // every run's value; the fresh runs'
+		pooled := 0
+		for i := 0; len(after) < 3 || (pool > 0 && pooled < 3); i++ {
+			if i == 100 {
+				t.Fatalf("pool %d: %d of 100 runs took a pooled instance", pool, pooled)
+			}
 			if pool > 0 {
-				waitStartups(t, h, i+1)
+				waitStartups(t, h, pooled+1)
 			}
 			ctx := context.WithValue(context.Background(), requestKey{}, i)
-			if res := r.Run(ctx, hello, nil); res.Err != nil || res.Pooled != (pool > 0) {
+			res := r.Run(ctx, hello, nil)
+			if res.Err != nil || (pool == 0 && res.Pooled) {
 				t.Fatalf("pool %d: %v, pooled %v", pool, res.Err, res.Pooled)
 			}
-			want[1] = append(want[1], i)
-			if pool == 0 {
-				want[0] = append(want[0], i)
+			after = append(after, i)
+			if res.Pooled {
+				pooled++
+			} else {
+				fresh = append(fresh, i)
 			}
 		}
-		got := [2][]any{nil, h.seenIn(1)}
+		got := h.seenIn(1)
 		r.Close() // its discarded instances call too: their stdin is closed
-		got[0] = h.seenIn(0)
-		if pool > 0 { // every start-up, the discarded ones' included
-			want[0] = make([]any, len(got[0]))
+		if fmt.Sprint(got) != fmt.Sprint(after) {
+			t.Errorf("pool %d: host calls after the request saw %v, want %v", pool, got, after)
 		}
-		for phase := range 2 {
-			if fmt.Sprint(got[phase]) != fmt.Sprint(want[phase]) {
-				t.Errorf("pool %d: host calls %s the request saw %v, want %v", pool, [2]string{"before", "after"}[phase], got[phase], want[phase])
+		// Before the request: a fresh run's call has its values, a pooled
+		// instance's start-up none.
+		var before []any
+		for _, v := range h.seenIn(0) {
+			if v != nil {
+				before = append(before, v)
 			}
+		}
+		if fmt.Sprint(before) != fmt.Sprint(fresh) {
+			t.Errorf("pool %d: host calls before the request saw %v, want %v and nils", pool, h.seenIn(0), fresh)
 		}
 	}
 }
 
-// waitStartups waits until n pooled instances made their start-up call:
-// the next run then takes a prepared instance.
+// waitStartups waits until n pooled instances made their start-up call
+// (seeing no values).
 func waitStartups(t *testing.T, h *testHost, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); len(h.seenIn(0)) < n; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		started := 0
+		for _, v := range h.seenIn(0) {
+			if v == nil {
+				started++
+			}
+		}
+		if started >= n {
+			return
+		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the pool did not start instance %d", n)
 		}
