@@ -227,7 +227,9 @@ export async function invoke(
   const started = performance.now();
   const exit = await runInWorker(job, host, timeoutMs);
   const durationMs = performance.now() - started;
-  if (exit === "timeout") return failed("timeout", `the guest ran past the ${timeoutMs} ms timeout and was stopped`, {}, durationMs, run);
+  const pastTimeout = `the guest ran past the ${timeoutMs} ms timeout and was stopped`;
+  if (exit === "timeout") return failed("timeout", pastTimeout, {}, durationMs, run);
+  if (exit.failure?.kind === "timeout") return failed("timeout", pastTimeout, { ...exit, fuel: null }, durationMs, run);
   if (exit.failure?.kind === "output_limit" || exit.failure?.kind === "fuel_exhausted") {
     return failed(exit.failure.kind, exit.failure.message, exit, durationMs, run);
   }

@@ -31,8 +31,8 @@ export interface GuestExit {
   memoryBytes: number;
   /** Fuel the run used; null when the module is not metered. */
   fuel: number | null;
-  /** Set when the guest trapped, or was stopped for its output or its fuel. */
-  failure?: { kind: "trap" | "output_limit" | "fuel_exhausted"; message: string };
+  /** Set when the guest trapped, or was stopped for its output, its fuel or its deadline (during a host call). */
+  failure?: { kind: "trap" | "output_limit" | "fuel_exhausted" | "timeout"; message: string };
   /** The lines the guest wrote with host_log. */
   hostLogs: Array<{ level: "error" | "info"; msg: string }>;
 }

@@ -5,7 +5,7 @@ import { openSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { WASI } from "node:wasi";
 import { HOST_MODULE } from "../contract/host-abi.js";
-import { hostImports } from "./host/host-imports.js";
+import { hostImports, RunDeadline } from "./host/host-imports.js";
 import { FuelAccount, METER_IMPORT_MODULE, REFUEL_IMPORT } from "./meter.js";
 import type { GuestExit, GuestJob, WorkerMessage } from "./worker-protocol.js";
 
@@ -146,6 +146,7 @@ function run(job: GuestJob): GuestExit {
     return result(code);
   } catch (err) {
     if (err instanceof OutputLimitExceeded) return result(null, { kind: "output_limit", message: err.message });
+    if (err instanceof RunDeadline) return result(null, { kind: "timeout", message: err.message });
     return result(null, { kind: "trap", message: err instanceof Error ? err.message : String(err) });
   }
 }

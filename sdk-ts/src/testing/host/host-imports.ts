@@ -77,6 +77,13 @@ const HOP_BY_HOP = [
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[^\0\r\n]*$/;
 
+/**
+ * Thrown out of a host function when the run's deadline passed during the
+ * call: as on the host, the run then ends with the stop's outcome
+ * (timeout), whatever the guest would have done with the call's status.
+ */
+export class RunDeadline extends Error {}
+
 /** A failed check: the call returns this status. */
 class Refused extends Error {
   constructor(
@@ -111,6 +118,7 @@ export function hostImports(
       } catch (err) {
         if (err instanceof OutOfBounds) return Status.invalid;
         if (err instanceof Refused) return err.status;
+        if (err instanceof RunDeadline) throw err;
         return Status.io_error;
       }
     };
@@ -176,9 +184,14 @@ export function hostImports(
     };
     if (index >= config.fetchMaxCalls) return fail("limit", `more than fetch_max_calls (${config.fetchMaxCalls}) calls in this run`);
     if (!allowListAllows(rules, new URL(request.url))) return fail("denied", `${request.url} is not in the fetch allow-list`);
-    const timeout = Math.min(config.fetchTimeoutMs, config.deadline - (performance.timeOrigin + performance.now()));
+    const untilDeadline = config.deadline - (performance.timeOrigin + performance.now());
+    const timeout = Math.min(config.fetchTimeoutMs, untilDeadline);
     const reply = timeout > 0 ? callThroughBridge(config.bridge, events.bridgePost, index, request, timeout) : null;
-    if (reply === null) return fail("timeout", "no answer within fetch_timeout or the run's deadline");
+    if (reply === null && timeout === untilDeadline) {
+      fail("timeout", "the run was stopped during the call");
+      throw new RunDeadline("the run's deadline passed during a fetch call");
+    }
+    if (reply === null) return fail("timeout", `no answer within fetch_timeout (${config.fetchTimeoutMs} ms)`);
     if ("error" in reply) return fail(reply.error, reply.reason);
     if (reply.body.length > config.fetchMaxBody)
       return fail("too_large", `response body over fetch_max_body (${config.fetchMaxBody} bytes)`);
