@@ -76,6 +76,9 @@ run: build examples
 	@echo "  curl -i -X POST -d '{\"name\":\"Ana\",\"email\":\"ana@example.com\"}' http://127.0.0.1:8080/json-api-as"
 	@echo "  curl -i http://127.0.0.1:8080/router-as/users/42"
 	@echo "  curl -i http://127.0.0.1:8080/hello-go"
+	@echo "  curl -i http://127.0.0.1:8080/counter-as"
+	@echo "  curl -i -X PUT --data-binary hello http://127.0.0.1:8080/kv-go/greeting; curl -i http://127.0.0.1:8080/kv-go/greeting"
+	@echo "  curl -X POST http://127.0.0.1:8080/kv-go/hits"
 	@echo "  curl -s http://127.0.0.1:2019/metrics | grep gojinn_"
 	@echo
 	bin/caddy run --config examples/Caddyfile --adapter caddyfile
