@@ -1,0 +1,29 @@
+//go:build !wasip1
+
+package gojinn
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+)
+
+// Outside Gojinn (a handler's native tests), the package works and every
+// host call is ErrUnavailable, through the public API.
+func TestOutsideGojinn(t *testing.T) {
+	s := KV("sessions")
+	if _, err := s.Get("k"); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Get: %v", err)
+	}
+	if err := s.Set("k", nil, 0); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Set: %v", err)
+	}
+	if _, err := s.Keys(""); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Keys: %v", err)
+	}
+	client := &http.Client{Transport: Transport}
+	if _, err := client.Get("https://api.example.com/"); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("http.Client on Transport: %v", err)
+	}
+	Log(LevelInfo, "a line on stderr")
+}
