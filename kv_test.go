@@ -187,7 +187,7 @@ func TestKVTTL(t *testing.T) {
 // TestKVGrants: stores are shared by name between handlers; a store not
 // granted is denied, and so is a write to a read-only one.
 func TestKVGrants(t *testing.T) {
-	tester, _ := kvServer(t, dataDirBlock(t.TempDir()), kvSite(t, "9080", map[string]string{
+	tester, logFile := kvServer(t, dataDirBlock(t.TempDir()), kvSite(t, "9080", map[string]string{
 		"/rw/*":   "settings;sessions",
 		"/ro/*":   "settings read",
 		"/none/*": "",
@@ -207,6 +207,16 @@ func TestKVGrants(t *testing.T) {
 	kvWant(t, c, none, "set settings theme x", "2")
 	kvWant(t, c, rw, "get other k", "2")
 	kvWant(t, c, rw, "get settings theme", "0 dark")
+	// One log line per denied call: the 9 above.
+	denied := 0
+	for _, e := range logEntries(t, logFile, "http.handlers.gojinn") {
+		if e["msg"] == "host call denied" {
+			denied++
+		}
+	}
+	if denied != 9 {
+		t.Errorf("%d log lines for the 9 denied calls", denied)
+	}
 }
 
 // TestKVListPaging: keys come in byte order, by prefix, a page at a time
