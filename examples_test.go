@@ -12,7 +12,7 @@ import (
 // the test's ports), and exercises every example through Caddy. The
 // examples are built by `make examples`.
 func TestExamplesCaddyfile(t *testing.T) {
-	for _, wasm := range []string{"hello-as", "json-api-as", "router-as", "hello-go"} {
+	for _, wasm := range []string{"hello-as", "json-api-as", "router-as", "hello-go", "counter-as", "kv-go"} {
 		if _, err := os.Stat(filepath.Join("examples", wasm, "build", "handler.wasm")); err != nil {
 			t.Fatalf("examples/%s is not built: run `make examples` (%v)", wasm, err)
 		}
@@ -25,7 +25,8 @@ func TestExamplesCaddyfile(t *testing.T) {
 	// The test's own global options and address replace the example's.
 	cfg = cfg[strings.Index(cfg, "\n}\n")+3:]
 	cfg = regexp.MustCompile(`http://127.0.0.1:8080, http://localhost:8080`).ReplaceAllString(cfg, "http://127.0.0.1:9080")
-	tester, _ := server(t, cfg)
+	// The stores start empty, in the test's own data directory.
+	tester, _ := kvServer(t, "\t\tdata_dir "+t.TempDir(), cfg)
 
 	cases := []struct {
 		method, path, body string
@@ -43,6 +44,13 @@ func TestExamplesCaddyfile(t *testing.T) {
 		{"GET", "/router-as/nope", "", 404, ""},
 		{"PUT", "/router-as/users/42", "", 405, ""},
 		{"GET", "/hello-go", "", 200, "Hello from Go! You called GET /hello-go"},
+		{"GET", "/counter-as", "", 200, `{"visits":1}`},
+		{"GET", "/counter-as", "", 200, `{"visits":2}`},
+		{"PUT", "/kv-go/greeting", "hello", 204, ""},
+		{"GET", "/kv-go/greeting", "", 200, "hello"},
+		{"GET", "/kv-go/missing", "", 404, ""},
+		{"POST", "/kv-go/hits", "", 200, "1"},
+		{"GET", "/kv-go/", "", 200, `"greeting"`},
 		{"GET", "/", "", 200, "Gojinn examples"},
 	}
 	for _, tc := range cases {
