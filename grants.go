@@ -33,8 +33,9 @@ var storeName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // hostAccess is what a handler's runs reach through the `gojinn` import
 // module: its grants and the backends behind them.
 type hostAccess struct {
-	grants host.Grants
-	kv     host.KV // nil without a kv grant
+	grants  host.Grants
+	kv      host.KV // nil without a kv grant
+	observe func(function string, st host.Status, d time.Duration)
 }
 
 // provisionHost checks the grants and sets up their backends: the gojinn
@@ -73,7 +74,8 @@ func (g *Gojinn) provisionHost(ctx caddy.Context) error {
 		}
 		return nil
 	}
-	g.host = &hostAccess{grants: grants}
+	// The method value is made once: per request it would allocate.
+	g.host = &hostAccess{grants: grants, observe: g.metrics.ObserveHostCall}
 	if len(g.KV) > 0 {
 		app, err := ctx.App("gojinn")
 		if err != nil {
@@ -122,6 +124,6 @@ func (h *hostAccess) run(g *Gojinn, stderr *guestStderr) *host.Run {
 		KV:      h.kv,
 		Log:     stderr.hostLog,
 		Denied:  stderr.denied,
-		Observe: g.metrics.ObserveHostCall,
+		Observe: h.observe,
 	}
 }
