@@ -2,6 +2,7 @@ package natsbus
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"go.uber.org/zap"
@@ -64,5 +65,23 @@ func BenchmarkStart(b *testing.B) {
 			b.Fatal(err)
 		}
 		bus.Close()
+	}
+}
+
+// BenchmarkKeys measures one page of 1,000 keys from a store of 10,000:
+// listing reads every key of the store (docs/kv.md):
+// go test -run '^$' -bench Keys -benchtime 20x ./natsbus/
+func BenchmarkKeys(b *testing.B) {
+	ctx := context.Background()
+	kv := newKV(b, openBus(b, Config{Logger: zap.NewNop()}), KVConfig{})
+	for i := range 10000 {
+		if _, err := kv.Set(ctx, "s", fmt.Sprintf("user:%05d", i), []byte("v"), 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if keys, _, err := kv.Keys(ctx, "s", "user:09", "", 1000); err != nil || len(keys) != 1000 {
+			b.Fatal(len(keys), err)
+		}
 	}
 }
