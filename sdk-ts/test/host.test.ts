@@ -2,7 +2,10 @@
 // test/fixtures/host-handler, against the harness's host functions
 // (src/testing/host/): every call, its failures in the ABI's words, values
 // larger than the SDK's first buffer, paging, grants and the allow-list.
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { invoke, type InvokeOptions } from "../dist/testing/index.js";
@@ -274,7 +277,27 @@ describe("fetch", () => {
   });
 });
 
+/** Compiles a WAT guest of test/fixtures/wat/ with wat2wasm, as the Go tests build theirs. */
+function wat(name: string): string {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), "gojinn-wat-")), `${name}.wasm`);
+  execFileSync("wat2wasm", [fileURLToPath(new URL(`./fixtures/wat/${name}.wat`, import.meta.url)), "-o", out]);
+  return out;
+}
+
 describe("invoke with host functions", () => {
+  test("host_log lines join the logs, level 3 as error, others as info, with the trace id", async () => {
+    const res = await invoke(wat("host-log"), { trace_id: "t-9" });
+    expect(res.status).toBe(200);
+    expect(res.logs).toEqual([
+      { level: "error", msg: "boom", trace_id: "t-9" },
+      { level: "info", msg: "hello", trace_id: "t-9" },
+    ]);
+  });
+
+  test("a module importing a gojinn function the host lacks is refused, with the import's name", async () => {
+    await expect(invoke(wat("unknown-host-function"))).rejects.toThrow(/imports gojinn\.kv_frobnicate, which the host does not provide/);
+  });
+
   test("bad grants fail like a bad config", async () => {
     await expect(invoke(wasm, {}, { grants: { kv: ["bad name"] } })).rejects.toThrow(/bad store name/);
     await expect(invoke(wasm, {}, { grants: { kv: { s: "write" as "read" } } })).rejects.toThrow(/mode must be/);

@@ -5,6 +5,7 @@ import { openSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { WASI } from "node:wasi";
 import { HOST_MODULE } from "../contract/host-abi.js";
+import { callThroughBridge } from "./host/fetch-bridge.js";
 import { hostImports, RunDeadline } from "./host/host-imports.js";
 import { FuelAccount, METER_IMPORT_MODULE, REFUEL_IMPORT } from "./meter.js";
 import type { GuestExit, GuestJob, WorkerMessage } from "./worker-protocol.js";
@@ -45,8 +46,9 @@ function run(job: GuestJob): GuestExit {
   const gojinn = hostImports(() => memory!, job.host, {
     kvWrite: (write) => post({ kind: "kv", write }),
     fetchCall: (index, call) => post({ kind: "fetch-call", index, call }),
-    bridgePost: post,
-    log: (level, msg) => hostLogs.push({ level, msg }),
+    send: (index, request, timeoutMs) => callThroughBridge(job.host.bridge, post, index, request, timeoutMs),
+    log: (level, msg) => hostLogs.push({ level: level === 3 ? "error" : "info", msg }),
+    denied: () => undefined, // the host logs these lines, not the guest
   });
   const base = wasi.wasiImport as Record<string, (...args: number[]) => number>;
   const iovecs = (iovs: number, count: number): Array<[number, number]> => {

@@ -6,7 +6,7 @@ import { Status, type StatusName } from "../../contract/host-abi.js";
 import { canonicalHeaderName } from "../../contract/headers.js";
 import type { Headers } from "../../contract/types.js";
 import { allowListAllows, parseFetchRule } from "./allow-list.js";
-import { callThroughBridge, type BridgeCall, type BridgeChannel, type FetchRequest } from "./fetch-bridge.js";
+import type { BridgeChannel, BridgeReply, FetchRequest } from "./fetch-bridge.js";
 import { GuestMemory, OutOfBounds, utf8OrNull } from "./guest-memory.js";
 import { KvStores, type KvSnapshot, type KvWrite } from "./kv-stores.js";
 
@@ -27,7 +27,7 @@ export interface HostConfig {
   kvMaxValue: number;
   /** The run's deadline (performance.timeOrigin + now, in ms since the epoch). */
   deadline: number;
-  /** Where outbound requests go. */
+  /** Where the worker sends outbound requests (see HostEvents.send). */
   bridge: BridgeChannel;
 }
 
@@ -50,10 +50,12 @@ export interface HostEvents {
   kvWrite(write: KvWrite): void;
   /** The `index`th fetch call, complete. */
   fetchCall(index: number, call: FetchCall): void;
-  /** Posts a request to the caller's thread. */
-  bridgePost(call: BridgeCall): void;
-  /** A host_log line. */
-  log(level: "error" | "info", msg: string): void;
+  /** Sends the `index`th request and waits at most `timeoutMs` for its answer; null when none came. */
+  send(index: number, request: FetchRequest, timeoutMs: number): BridgeReply | null;
+  /** A host_log line, with the level as the guest gave it (3: error, else info). */
+  log(level: number, msg: string): void;
+  /** A call refused for a grant or the allow-list: the host logs one line for each. */
+  denied(fn: string, reason: string): void;
 }
 
 /** Store names (docs/host-abi.md). */
@@ -138,7 +140,11 @@ export function hostImports(
   const grantedStore = (ptr: number, len: number, write: boolean): string => {
     const store = storeName(ptr, len);
     const mode = config.kvGrants[store];
-    if (mode === undefined || (write && mode !== "readwrite")) throw new Refused(Status.denied, `store ${store} not granted`);
+    if (mode === undefined || (write && mode !== "readwrite")) {
+      const reason = mode === undefined ? `store ${store} is not granted` : `store ${store} is granted read-only`;
+      events.denied("kv", reason);
+      throw new Refused(Status.denied, reason);
+    }
     return store;
   };
   const keyText = (ptr: number, len: number, mayBeEmpty: boolean): string => {
@@ -174,19 +180,21 @@ export function hostImports(
     if (rules.length === 0) {
       const request = parseOrNull(mem.read(reqPtr, reqLen), mem.read(bodyPtr, bodyLen));
       if (request) events.fetchCall(calls++, { ...request, status: "denied", reason: "no fetch allow-list is granted" });
+      events.denied("fetch", "no fetch allow-list is granted");
       return Status.denied;
     }
     const request = parseFetchRequest(text(reqPtr, reqLen), mem.read(bodyPtr, bodyLen));
     const index = calls++;
     const fail = (status: StatusName, reason: string): number => {
       events.fetchCall(index, { ...request, status, reason });
+      if (status === "denied") events.denied("fetch", reason);
       return Status[status];
     };
     if (index >= config.fetchMaxCalls) return fail("limit", `more than fetch_max_calls (${config.fetchMaxCalls}) calls in this run`);
     if (!allowListAllows(rules, new URL(request.url))) return fail("denied", `${request.url} is not in the fetch allow-list`);
     const untilDeadline = config.deadline - (performance.timeOrigin + performance.now());
     const timeout = Math.min(config.fetchTimeoutMs, untilDeadline);
-    const reply = timeout > 0 ? callThroughBridge(config.bridge, events.bridgePost, index, request, timeout) : null;
+    const reply = timeout > 0 ? events.send(index, request, timeout) : null;
     if (reply === null && timeout === untilDeadline) {
       fail("timeout", "the run was stopped during the call");
       throw new RunDeadline("the run's deadline passed during a fetch call");
@@ -216,7 +224,7 @@ export function hostImports(
   return {
     host_log: (level: number, ptr: number, len: number): void => {
       try {
-        events.log(level === 3 ? "error" : "info", new TextDecoder().decode(mem.read(ptr, len)));
+        events.log(level, new TextDecoder().decode(mem.read(ptr, len)));
       } catch {
         // a bad pointer writes nothing
       }
@@ -307,18 +315,14 @@ export function encodePage(keys: string[], more: boolean): Uint8Array {
   return out;
 }
 
-/** The head object as the host encodes it (Go's encoding/json): header names sorted, <, >, & escaped. */
+/** The head object as the host encodes it (contract/README.md): compact, header names sorted. */
 export function encodeFetchHead(status: number, headers: Headers): Uint8Array {
   const sorted = Object.fromEntries(
     Object.keys(headers)
       .sort()
       .map((name) => [name, headers[name]]),
   );
-  const json = JSON.stringify({ status, headers: sorted }).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
-  return encoder.encode(json);
+  return encoder.encode(JSON.stringify({ status, headers: sorted }));
 }
 
 function parseOrNull(json: Uint8Array, body: Uint8Array): FetchRequest | null {
@@ -340,17 +344,22 @@ export function parseFetchRequest(json: string, body: Uint8Array): FetchRequest 
     throw bad("the request is not JSON");
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad("the request is not a JSON object");
-  const { method = "GET", url, headers = {} } = value as Record<string, unknown>;
-  if (typeof method !== "string" || !TOKEN.test(method)) throw bad("bad method");
-  if (typeof url !== "string") throw bad("no url");
-  let parsed: URL;
+  // As Go's encoding/json decodes into strings and a map: null is the zero value.
+  const fields = value as Record<string, unknown>;
+  const method = fields["method"] ?? "";
+  const url = fields["url"] ?? "";
+  const headers = fields["headers"] ?? {};
+  if (typeof method !== "string" || (method !== "" && !TOKEN.test(method))) throw bad("bad method");
+  if (typeof url !== "string") throw bad("the url is not a string");
+  // An absolute http(s) URL with a host: WHATWG's parser alone would take
+  // "https:///path" as https://path/, where Go's url.Parse sees no host.
+  if (!/^https?:\/\/[^/?#]/i.test(url)) throw bad(`not an absolute http(s) URL with a host: ${JSON.stringify(url)}`);
   try {
-    parsed = new URL(url);
+    new URL(url);
   } catch {
     throw bad(`bad url ${JSON.stringify(url)}`);
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw bad("the url is not http or https");
-  if (typeof headers !== "object" || headers === null || Array.isArray(headers)) throw bad("headers is not an object");
+  if (typeof headers !== "object" || Array.isArray(headers)) throw bad("headers is not an object");
   const out: Headers = {};
   for (const [name, values] of Object.entries(headers as Record<string, unknown>)) {
     if (!TOKEN.test(name)) throw bad(`bad header name ${JSON.stringify(name)}`);
@@ -361,5 +370,5 @@ export function parseFetchRequest(json: string, body: Uint8Array): FetchRequest 
   // As the host: Host comes from the URL, hop-by-hop headers are dropped.
   const connection = (out["Connection"] ?? []).flatMap((v) => v.split(",")).map((v) => canonicalHeaderName(v.trim()));
   for (const name of ["Host", ...HOP_BY_HOP, ...connection]) delete out[name];
-  return { method, url, headers: out, body };
+  return { method: method || "GET", url, headers: out, body };
 }

@@ -7,7 +7,7 @@ import type { WorkerMessage } from "../worker-protocol.js";
 import { parseFetchRule } from "./allow-list.js";
 import { answerThroughBridge, type FetchHandler } from "./fetch-bridge.js";
 import { STORE_NAME, type FetchCall, type HostConfig, type KvMode } from "./host-imports.js";
-import type { KvSnapshot } from "./kv-stores.js";
+import { compareKeys, type KvSnapshot } from "./kv-stores.js";
 
 /** What a handler is granted, as its Caddyfile block grants it: nothing by default. */
 export interface Grants {
@@ -65,6 +65,25 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return v;
 }
 
+/**
+ * The stores before a run: each store's keys loaded in their byte order,
+ * one write each, so they have revisions 1, 2, 3... (contract/README.md).
+ */
+export function initialStores(kv: Record<string, Record<string, string | Uint8Array>>): KvSnapshot {
+  const encoder = new TextEncoder();
+  const stores: KvSnapshot = {};
+  for (const [store, entries] of Object.entries(kv)) {
+    if (!STORE_NAME.test(store)) throw new Error(`invoke: kv: bad store name ${JSON.stringify(store)} (want ${STORE_NAME})`);
+    stores[store] = {};
+    let revision = 0n;
+    for (const key of Object.keys(entries).sort(compareKeys)) {
+      const value = entries[key]!;
+      stores[store][key] = { value: typeof value === "string" ? encoder.encode(value) : value, revision: ++revision, ttl: 0, expiresAt: 0 };
+    }
+  }
+  return stores;
+}
+
 /** One run's host state on the caller's side. */
 export class HostRun {
   /** What the worker gets (its port is transferred). */
@@ -83,15 +102,7 @@ export class HostRun {
     const grants = kvGrants(options.grants);
     const fetchAllow = options.grants?.fetch ?? [];
     fetchAllow.forEach(parseFetchRule); // a bad entry fails here, as at config load
-    const encoder = new TextEncoder();
-    for (const [store, entries] of Object.entries(options.kv ?? {})) {
-      if (!STORE_NAME.test(store)) throw new Error(`invoke: kv: bad store name ${JSON.stringify(store)} (want ${STORE_NAME})`);
-      this.stores[store] = {};
-      let revision = 0n;
-      for (const [key, value] of Object.entries(entries)) {
-        this.stores[store][key] = { value: typeof value === "string" ? encoder.encode(value) : value, revision: ++revision, expiresAt: 0 };
-      }
-    }
+    Object.assign(this.stores, initialStores(options.kv ?? {}));
     for (const store of Object.keys(grants)) this.stores[store] ??= {};
     const { port1, port2 } = new MessageChannel();
     this.port = port1;

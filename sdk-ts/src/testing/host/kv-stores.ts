@@ -3,10 +3,11 @@
 // checked by the host functions (host-imports.ts) before these are called.
 import { Status } from "../../contract/host-abi.js";
 
-/** One key's value, its revision and when it expires (ms since the epoch; 0: never). */
+/** One key's value, its revision, the TTL of its last write (seconds; 0: none) and when it expires (ms since the epoch; 0: never). */
 export interface KvEntry {
   value: Uint8Array;
   revision: bigint;
+  ttl: number;
   expiresAt: number;
 }
 
@@ -82,7 +83,12 @@ export class KvStores {
 
   private put(name: string, key: string, value: Uint8Array, ttlSeconds: number): bigint {
     const store = this.store(name);
-    const entry: KvEntry = { value, revision: ++store.revision, expiresAt: ttlSeconds > 0 ? Date.now() + ttlSeconds * 1000 : 0 };
+    const entry: KvEntry = {
+      value,
+      revision: ++store.revision,
+      ttl: ttlSeconds,
+      expiresAt: ttlSeconds > 0 ? Date.now() + ttlSeconds * 1000 : 0,
+    };
     store.entries.set(key, entry);
     this.onWrite({ store: name, key, entry });
     return entry.revision;

@@ -1,0 +1,258 @@
+// The host ABI vectors (contract/host/*.json, format in contract/README.md)
+// run against the harness's host functions (src/testing/host/), the same
+// files host/vectors_test.go runs against the Go host: the two cannot drift.
+// Each call's arguments are placed in a real WebAssembly.Memory, as a guest
+// would place them, and the function is called as the guest calls it.
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, test } from "vitest";
+import { Status, STATUS_NAMES } from "../dist/contract/host-abi.js";
+import type { BridgeReply, FetchRequest } from "../dist/testing/host/fetch-bridge.js";
+import { hostImports, type KvMode } from "../dist/testing/host/host-imports.js";
+import { initialStores } from "../dist/testing/host/host-run.js";
+import type { KvSnapshot } from "../dist/testing/host/kv-stores.js";
+
+const DIR = fileURLToPath(new URL("../../contract/host/", import.meta.url));
+
+type Bytes = string | { hex: string } | { repeat: string; count: number };
+
+interface Call {
+  fn: string;
+  oob?: string[];
+  expect?: {
+    status: string;
+    len?: number;
+    value?: Bytes;
+    rev?: number;
+    number?: string;
+    keys?: string[];
+    more?: boolean;
+    handle?: number;
+    head_len?: number;
+    body_len?: number;
+  };
+  [arg: string]: unknown;
+}
+
+interface Vector {
+  name: string;
+  grants: { kv?: Record<string, "read" | "read-write">; fetch?: boolean; max_fetch_calls?: number; max_value?: number };
+  kv?: Record<string, Record<string, string>>;
+  fetch?: Array<{ status: number; headers: Record<string, string[]>; body: string } | { error: string }>;
+  calls: Call[];
+  after?: {
+    kv?: Record<string, Record<string, string>>;
+    ttls?: Record<string, number>;
+    sent?: Array<{ method: string; url: string; headers: Record<string, string[]>; body: string }>;
+    logs?: Array<{ level: number; msg: string }>;
+    denied?: number;
+  };
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function bytesOf(spec: unknown): Uint8Array {
+  if (spec === undefined) return new Uint8Array();
+  if (typeof spec === "string") return enc.encode(spec);
+  const s = spec as { hex?: string; repeat?: string; count?: number };
+  if (s.hex !== undefined) return new Uint8Array(Buffer.from(s.hex, "hex"));
+  return enc.encode(s.repeat!.repeat(s.count!));
+}
+
+/** Where an out-of-bounds pointer points (contract/README.md). */
+const OOB = 0xfffffff0 | 0;
+/** Sentinel filling buffers and out-parameters: a call that fails must leave it. */
+const SENTINEL = 0xaa;
+
+/** Runs one vector: its calls in order, in one run; returns what `after` checks. */
+function run(v: Vector) {
+  const memory = new WebAssembly.Memory({ initial: 48 }); // 3 MiB: a 1 MiB value and a 1 MiB buffer fit
+  const stores: KvSnapshot = initialStores(v.kv ?? {});
+  const replies = [...(v.fetch ?? [])];
+  const sent: FetchRequest[] = [];
+  const logs: Array<{ level: number; msg: string }> = [];
+  let denied = 0;
+  const kvGrants: Record<string, KvMode> = Object.fromEntries(
+    Object.entries(v.grants.kv ?? {}).map(([s, m]) => [s, m === "read" ? "read" : "readwrite"]),
+  );
+  // "fetch": true gives the run a fetcher that the vector's replies answer
+  // (an allow-list refusal among them): the allow-list lets every origin
+  // the vector asks for through.
+  const origins = new Set<string>();
+  for (const c of v.calls) {
+    if (c.fn !== "fetch") continue;
+    try {
+      const u = (JSON.parse(dec.decode(bytesOf(c["request"]))) as { url?: unknown }).url;
+      if (typeof u === "string" && /^https?:\/\/[^/?#]/i.test(u)) origins.add(new URL(u).origin);
+    } catch {
+      // a malformed request: the host refuses it before the allow-list
+    }
+  }
+  const fns = hostImports(
+    () => memory,
+    {
+      kv: structuredClone(stores),
+      kvGrants,
+      fetchAllow: v.grants.fetch ? [...origins] : [],
+      fetchTimeoutMs: 10_000,
+      fetchMaxBody: 10_000_000,
+      fetchMaxCalls: v.grants.max_fetch_calls || 50,
+      kvMaxValue: v.grants.max_value || 1 << 20,
+      deadline: Date.now() + 60_000,
+      bridge: undefined as never,
+    },
+    {
+      kvWrite: ({ store, key, entry }) => {
+        const s = (stores[store] ??= {});
+        if (entry) s[key] = entry;
+        else delete s[key];
+      },
+      fetchCall: () => undefined,
+      send: (_index, request): BridgeReply | null => {
+        sent.push(request);
+        const reply = replies.shift();
+        if (!reply) throw new Error("the vector has no reply for this call");
+        if ("error" in reply) return { error: reply.error as (typeof STATUS_NAMES)[number], reason: "vector" };
+        return { status: reply.status, headers: reply.headers, body: enc.encode(reply.body) };
+      },
+      log: (level, msg) => logs.push({ level, msg }),
+      denied: () => denied++,
+    },
+  ) as unknown as Record<string, (...args: Array<number | bigint>) => number | undefined>;
+
+  const mem = new Uint8Array(memory.buffer);
+  const view = new DataView(memory.buffer);
+  v.calls.forEach((c, i) => {
+    const label = `${v.name}: call ${i} (${c.fn})`;
+    let next = 64;
+    const place = (name: string, bytes: Uint8Array): [number, number] => {
+      const at = next;
+      mem.set(bytes, at);
+      next += bytes.length + 8;
+      return [c.oob?.includes(name) ? OOB : at, bytes.length];
+    };
+    const out = (name: string, size: number): number => {
+      const at = next;
+      mem.fill(SENTINEL, at, at + size);
+      next += size + 8;
+      return c.oob?.includes(name) ? OOB : at;
+    };
+    const arg = (name: string) => place(name, bytesOf(c[name]));
+    const bufCap = Number(c["buf_cap"] ?? 0);
+    let args: Array<number | bigint>;
+    let buf = 0;
+    let lenOut = 0;
+    let revOut = 0;
+    let valueOut = 0;
+    let outPtr = 0;
+    const bufArgs = (): number[] => {
+      buf = out("buf", bufCap);
+      lenOut = out("len_out", 4);
+      return [buf, bufCap, lenOut];
+    };
+    switch (c.fn) {
+      case "host_log":
+        fns["host_log"]!(Number(c["level"]), ...arg("msg"));
+        return;
+      case "kv_get":
+        args = [...arg("store"), ...arg("key"), ...bufArgs(), (revOut = out("rev_out", 8))];
+        break;
+      case "kv_set":
+      case "kv_create":
+        args = [...arg("store"), ...arg("key"), ...arg("value"), Number(c["ttl"] ?? 0), (revOut = out("rev_out", 8))];
+        break;
+      case "kv_update":
+        args = [...arg("store"), ...arg("key"), ...arg("value"), BigInt(c["rev"] as number), (revOut = out("rev_out", 8))];
+        break;
+      case "kv_delete":
+        args = [...arg("store"), ...arg("key")];
+        break;
+      case "kv_increment":
+        args = [...arg("store"), ...arg("key"), BigInt(c["by"] as string), (valueOut = out("value_out", 8))];
+        break;
+      case "kv_keys":
+        args = [...arg("store"), ...arg("prefix"), ...arg("after"), ...bufArgs()];
+        break;
+      case "fetch":
+        args = [...arg("request"), ...arg("body"), (outPtr = out("out", 12))];
+        break;
+      case "fetch_head":
+      case "fetch_body":
+        args = [Number(c["handle"]) | 0, ...bufArgs()];
+        break;
+      case "fetch_close":
+        args = [Number(c["handle"]) | 0];
+        break;
+      default:
+        throw new Error(`${label}: unknown function`);
+    }
+    const status = fns[c.fn]!(...args);
+    const want = c.expect!;
+    expect(STATUS_NAMES[status as number], label).toBe(want.status);
+    const untouched = (ptr: number, size: number) =>
+      ptr !== 0 && ptr !== OOB ? mem.subarray(ptr, ptr + size).every((b) => b === SENTINEL) : true;
+    if (status !== Status.ok) {
+      expect(untouched(buf, bufCap), `${label}: buffer untouched`).toBe(true);
+      expect(untouched(revOut, 8) && untouched(valueOut, 8) && untouched(outPtr, 12), `${label}: out-parameters untouched`).toBe(true);
+      if (status !== Status.buffer_too_small) expect(untouched(lenOut, 4), `${label}: len_out untouched`).toBe(true);
+    }
+    const len = lenOut && lenOut !== OOB ? view.getUint32(lenOut, true) : 0;
+    if (want.len !== undefined) expect(len, `${label}: len`).toBe(want.len);
+    if (want.value !== undefined) expect(dec.decode(mem.subarray(buf, buf + len)), `${label}: value`).toBe(dec.decode(bytesOf(want.value)));
+    if (want.rev !== undefined) expect(view.getBigUint64(revOut, true), `${label}: rev`).toBe(BigInt(want.rev));
+    if (want.number !== undefined) expect(view.getBigInt64(valueOut, true), `${label}: number`).toBe(BigInt(want.number));
+    if (want.keys !== undefined || want.more !== undefined) {
+      const keys: string[] = [];
+      let at = buf + 4;
+      for (let k = 0, n = view.getUint32(buf, true); k < n; k++) {
+        const l = view.getUint32(at, true);
+        keys.push(dec.decode(mem.subarray(at + 4, at + 4 + l)));
+        at += 4 + l;
+      }
+      if (want.keys !== undefined) expect(keys, `${label}: keys`).toEqual(want.keys);
+      if (want.more !== undefined) expect(view.getUint32(at, true) === 1, `${label}: more`).toBe(want.more);
+    }
+    if (want.handle !== undefined) expect(view.getUint32(outPtr, true), `${label}: handle`).toBe(want.handle);
+    if (want.head_len !== undefined) expect(view.getUint32(outPtr + 4, true), `${label}: head_len`).toBe(want.head_len);
+    if (want.body_len !== undefined) expect(view.getUint32(outPtr + 8, true), `${label}: body_len`).toBe(want.body_len);
+  });
+  return { stores, sent, logs, denied };
+}
+
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith(".json"))
+  .sort();
+const vectors = files.flatMap((f) => (JSON.parse(readFileSync(DIR + f, "utf8")) as Vector[]).map((v) => [`${f}: ${v.name}`, v] as const));
+
+describe("host ABI vectors (contract/host)", () => {
+  test("there are vectors for kv, fetch and host_log", () => {
+    expect(files).toEqual(expect.arrayContaining(["fetch.json", "kv.json", "log.json"]));
+    expect(vectors.length).toBeGreaterThan(20);
+  });
+
+  test.each(vectors)("%s", (_name, v) => {
+    const got = run(v);
+    const after = v.after ?? {};
+    if (after.kv !== undefined) {
+      const text = Object.fromEntries(
+        Object.entries(got.stores)
+          .filter(([, entries]) => Object.keys(entries).length > 0)
+          .map(([s, entries]) => [s, Object.fromEntries(Object.entries(entries).map(([k, e]) => [k, dec.decode(e.value)]))]),
+      );
+      expect(text, "after.kv").toEqual(after.kv);
+    }
+    for (const [path, ttl] of Object.entries(after.ttls ?? {})) {
+      const [store, key] = path.split("/") as [string, string];
+      expect(got.stores[store]?.[key]?.ttl, `after.ttls ${path}`).toBe(ttl);
+    }
+    if (after.sent !== undefined) {
+      expect(
+        got.sent.map((r) => ({ method: r.method, url: r.url, headers: r.headers, body: dec.decode(r.body) })),
+        "after.sent",
+      ).toEqual(after.sent);
+    }
+    if (after.logs !== undefined) expect(got.logs, "after.logs").toEqual(after.logs);
+    if (after.denied !== undefined) expect(got.denied, "after.denied").toBe(after.denied);
+  });
+});
