@@ -139,14 +139,7 @@ func TestFetchTimeoutThroughCaddy(t *testing.T) {
 // Under Caddy's `tracing`, a fetch is a span gojinn.fetch, child of the
 // run's gojinn.invoke, and the upstream gets its traceparent.
 func TestFetchTraceparentThroughCaddy(t *testing.T) {
-	receiver := newOTLPReceiver(t)
-	t.Setenv("OTEL_TRACES_EXPORTER", "otlp")
-	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
-	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.url+"/v1/traces")
-	t.Setenv("OTEL_TRACES_SAMPLER", "parentbased_always_on")
-	t.Setenv("OTEL_PROPAGATORS", "tracecontext,baggage")
-	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "100")
+	receiver := exportTraces(t)
 
 	got := make(chan string, 1)
 	api := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {

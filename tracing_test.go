@@ -28,16 +28,7 @@ import (
 // OTLP/HTTP exporter to a real receiver; the guest sees that span's
 // context in its traceparent header and trace_id.
 func TestTracingSpans(t *testing.T) {
-	receiver := newOTLPReceiver(t)
-	// Caddy's exporter and batch span processor read these when the first
-	// `tracing` handler is provisioned.
-	t.Setenv("OTEL_TRACES_EXPORTER", "otlp")
-	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
-	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.url+"/v1/traces")
-	t.Setenv("OTEL_TRACES_SAMPLER", "parentbased_always_on")
-	t.Setenv("OTEL_PROPAGATORS", "tracecontext,baggage")
-	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "100")
+	receiver := exportTraces(t)
 
 	echo, trap := testguest.Go(t, "echo-go"), testguest.WAT(t, "trap")
 	tester, _ := server(t, fmt.Sprintf(`
@@ -217,18 +208,42 @@ type otlpReceiver struct {
 	spans []*tracepb.Span
 }
 
-func newOTLPReceiver(t *testing.T) *otlpReceiver {
+// exportTraces points Caddy's exporter at the test process's one OTLP
+// receiver (every trace sampled, W3C propagation) for the test's duration.
+// One receiver for all tests: Caddy keeps its tracer provider, with the
+// endpoint it read from the environment when it made it, for as long as
+// consecutive configs use `tracing`, so a receiver per test would miss the
+// spans of the next test. Tests find their spans by trace and span IDs.
+func exportTraces(t *testing.T) *otlpReceiver {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	receiver, err := traceReceiver()
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Caddy's exporter and batch span processor read these when the first
+	// `tracing` handler is provisioned.
+	t.Setenv("OTEL_TRACES_EXPORTER", "otlp")
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.url+"/v1/traces")
+	t.Setenv("OTEL_TRACES_SAMPLER", "parentbased_always_on")
+	t.Setenv("OTEL_PROPAGATORS", "tracecontext,baggage")
+	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "100")
+	return receiver
+}
+
+// traceReceiver starts the process's OTLP receiver, which serves until
+// the test binary exits.
+var traceReceiver = sync.OnceValues(func() (*otlpReceiver, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
 	}
 	rc := &otlpReceiver{url: "http://" + ln.Addr().String()}
 	srv := &http.Server{Handler: http.HandlerFunc(rc.serveHTTP), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return rc
-}
+	return rc, nil
+})
 
 func (rc *otlpReceiver) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || r.URL.Path != "/v1/traces" {
