@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -25,6 +26,8 @@ const (
 	MaxRedirects = 10
 	// maxResponseHead caps a response's status line and headers.
 	maxResponseHead = 1 << 20
+	// maxPreallocated caps the memory taken for a body before it arrives.
+	maxPreallocated = 1 << 20
 )
 
 // Config is a handler's fetch allow-list and limits.
@@ -209,10 +212,10 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: fetch: response body of %d bytes, over %d", host.ErrTooLarge, resp.ContentLength, limit)
 	}
 	var buf bytes.Buffer
-	if resp.ContentLength > 0 {
-		buf.Grow(int(resp.ContentLength))
-	}
-	n, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	// The server's Content-Length sizes the buffer, up to a point: a claim
+	// is not a body.
+	buf.Grow(int(min(max(resp.ContentLength, 0), maxPreallocated)))
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, min(limit, math.MaxInt64-1)+1))
 	if err != nil {
 		return nil, err
 	}

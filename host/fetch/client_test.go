@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -262,6 +263,11 @@ func TestFetchBodyCap(t *testing.T) {
 		if err == nil && len(resp.Body) != limit {
 			t.Errorf("%s: %d bytes", tc.query, len(resp.Body))
 		}
+	}
+	// The largest cap still reads bodies (limit+1 must not overflow).
+	c = newClient(t, Config{MaxBody: math.MaxInt64}, srv.URL)
+	if resp, err := get(c, srv.URL+"/?n=10&chunked"); err != nil || len(resp.Body) != 10 {
+		t.Errorf("MaxBody MaxInt64: %v %v", err, resp)
 	}
 }
 
