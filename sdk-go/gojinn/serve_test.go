@@ -163,3 +163,13 @@ func TestServe(t *testing.T) {
 		t.Fatal("stdin that is no request: no error")
 	}
 }
+
+// warmUp's sample is a request decodeRequest accepts, binary body
+// included, so the warm-up exercises the decoder and the encoder's base64.
+func TestWarmRequest(t *testing.T) {
+	req, err := decodeRequest(strings.NewReader(warmRequest))
+	if err != nil || len(req.Body) != 1 || req.Headers.Get("Content-Type") == "" {
+		t.Fatalf("warm-up request: %+v %v", req, err)
+	}
+	warmUp()
+}
