@@ -54,17 +54,17 @@ func TestFetchThroughCaddy(t *testing.T) {
 		case "/redirect-allowed":
 			http.Redirect(w, r, "/hello", http.StatusFound)
 		case "/redirect-away":
-			http.Redirect(w, r, other.URL+"/", http.StatusFound)
+			http.Redirect(w, r, other.URL+"/away?token=secret", http.StatusFound)
 		}
 	})
 	guest := guestPath(t, "fetch-get")
 	allow := "\t\tfetch " + api.URL
-	tester, _ := server(t, "http://127.0.0.1:9080 {\n"+
+	tester, logFile := server(t, "http://127.0.0.1:9080 {\n"+
 		fetchHandler("/allowed", guest, api.URL+"/hello", allow)+
 		fetchHandler("/redirect-allowed", guest, api.URL+"/redirect-allowed", allow)+
-		fetchHandler("/redirect-away", guest, api.URL+"/redirect-away", allow)+
-		fetchHandler("/loopback-name", guest, "http://localhost"+api.port()+"/hello", "\t\tfetch http://localhost"+api.port())+
-		fetchHandler("/not-listed", guest, other.URL+"/", allow)+
+		fetchHandler("/redirect-away", guest, api.URL+"/redirect-away?token=secret", allow)+
+		fetchHandler("/loopback-name", guest, "http://localhost"+api.port()+"/hello?token=secret", "\t\tfetch http://localhost"+api.port())+
+		fetchHandler("/not-listed", guest, other.URL+"/listed?token=secret", allow)+
 		fetchHandler("/no-grant", guest, api.URL+"/hello", "")+
 		"}")
 
@@ -87,6 +87,23 @@ func TestFetchThroughCaddy(t *testing.T) {
 	}
 	if n := other.hits.Load(); n != 0 {
 		t.Errorf("the server no entry allows got %d requests", n)
+	}
+	// The load warns of the localhost entry; denied calls are logged with
+	// the origin, never a path or query.
+	waitForLog(t, logFile, "http.handlers.gojinn", func(e map[string]any) bool {
+		return e["msg"] == "fetch allow-list" && strings.Contains(fmt.Sprint(e["warning"]), "localhost")
+	})
+	denied := 0
+	for _, e := range logEntries(t, logFile, "http.handlers.gojinn") {
+		if e["msg"] == "host call denied" {
+			denied++
+			if reason := fmt.Sprint(e["reason"]); strings.Contains(reason, "secret") || strings.Contains(reason, "away") || strings.Contains(reason, "hello") {
+				t.Errorf("a denied call's log line shows the URL: %s", reason)
+			}
+		}
+	}
+	if denied != 4 {
+		t.Errorf("%d denied calls logged, want 4", denied)
 	}
 }
 

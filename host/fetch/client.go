@@ -153,14 +153,14 @@ func (c *Client) request(req *host.FetchRequest) (*http.Request, error) {
 		method = http.MethodGet
 	}
 	if method == http.MethodConnect {
-		return nil, fmt.Errorf("%w: fetch: method CONNECT", host.ErrInvalid)
+		return nil, fmt.Errorf("method CONNECT: %w", host.ErrInvalid)
 	}
 	u, err := url.Parse(req.URL)
 	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "" {
-		return nil, fmt.Errorf("%w: fetch: %q is not an http or https URL", host.ErrInvalid, req.URL)
+		return nil, fmt.Errorf("not an http or https URL: %w", host.ErrInvalid)
 	}
 	if !c.allowed(u) {
-		return nil, fmt.Errorf("%w: fetch: no fetch entry allows %s", host.ErrDenied, origin(u))
+		return nil, fmt.Errorf("no fetch entry allows %s: %w", origin(u), host.ErrDenied)
 	}
 	header, err := requestHeader(req.Header)
 	if err != nil {
@@ -172,7 +172,7 @@ func (c *Client) request(req *host.FetchRequest) (*http.Request, error) {
 	}
 	hreq, err := http.NewRequest(method, u.String(), body)
 	if err != nil {
-		return nil, fmt.Errorf("%w: fetch: %v", host.ErrInvalid, err)
+		return nil, fmt.Errorf("%v: %w", err, host.ErrInvalid)
 	}
 	hreq.Header = header
 	return hreq, nil
@@ -191,10 +191,10 @@ func (c *Client) allowed(u *url.URL) bool {
 // checkRedirect holds every redirect hop to the allow-list.
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > MaxRedirects {
-		return fmt.Errorf("fetch: stopped after %d redirects", MaxRedirects)
+		return fmt.Errorf("stopped after %d redirects", MaxRedirects)
 	}
 	if !c.allowed(req.URL) {
-		return fmt.Errorf("%w: fetch: redirected to %s, which no fetch entry allows", host.ErrDenied, origin(req.URL))
+		return fmt.Errorf("redirected to %s, which no fetch entry allows: %w", origin(req.URL), host.ErrDenied)
 	}
 	return nil
 }
@@ -209,7 +209,7 @@ func origin(u *url.URL) string {
 // is longer than limit.
 func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	if resp.ContentLength > limit {
-		return nil, fmt.Errorf("%w: fetch: response body of %d bytes, over %d", host.ErrTooLarge, resp.ContentLength, limit)
+		return nil, fmt.Errorf("response body of %d bytes, over the cap of %d: %w", resp.ContentLength, limit, host.ErrTooLarge)
 	}
 	var buf bytes.Buffer
 	// The server's Content-Length sizes the buffer, up to a point: a claim
@@ -220,7 +220,7 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if n > limit {
-		return nil, fmt.Errorf("%w: fetch: response body over %d bytes", host.ErrTooLarge, limit)
+		return nil, fmt.Errorf("response body over the cap of %d bytes: %w", limit, host.ErrTooLarge)
 	}
 	return buf.Bytes(), nil
 }

@@ -17,11 +17,14 @@ import (
 func (c *Client) checkDial(_ context.Context, network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil || network != "tcp4" && network != "tcp6" {
-		return fmt.Errorf("%w: fetch: dialing %s %s", host.ErrDenied, network, address)
+		return fmt.Errorf("dialing %s %s: %w", network, address, host.ErrDenied)
 	}
 	a := ap.Addr().Unmap()
 	if c.literal[netip.AddrPortFrom(a, ap.Port())] || public(a) {
 		return nil
 	}
-	return fmt.Errorf("%w: fetch: %s is not a public address and no fetch entry names it", host.ErrDenied, address)
+	return errNotPublic
 }
+
+// errNotPublic is the refusal of an address; the dialer's error names it.
+var errNotPublic = fmt.Errorf("not a public address, and no fetch entry names it: %w", host.ErrDenied)

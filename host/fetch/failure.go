@@ -30,15 +30,15 @@ func failure(ctx context.Context, err error) error {
 	case errors.Is(err, host.ErrDenied), errors.Is(err, host.ErrTooLarge):
 		return err
 	case ctx.Err() != nil:
-		return fmt.Errorf("%w: %v", host.ErrTimeout, err)
+		return fmt.Errorf("%v: %w", err, host.ErrTimeout)
 	case errors.As(err, &dns),
 		errors.Is(err, syscall.ECONNREFUSED),
 		errors.Is(err, syscall.EHOSTUNREACH),
 		errors.Is(err, syscall.ENETUNREACH):
-		return fmt.Errorf("%w: %v", host.ErrUnavailable, err)
+		return fmt.Errorf("%v: %w", err, host.ErrUnavailable)
 	case errors.As(err, &netErr) && netErr.Timeout():
-		return fmt.Errorf("%w: %v", host.ErrTimeout, err)
+		return fmt.Errorf("%v: %w", err, host.ErrTimeout)
 	default:
-		return fmt.Errorf("fetch: %w", err)
+		return err
 	}
 }

@@ -26,11 +26,11 @@ func requestHeader(in http.Header) (http.Header, error) {
 	out := make(http.Header, len(in))
 	for name, values := range in {
 		if !httpguts.ValidHeaderFieldName(name) {
-			return nil, fmt.Errorf("%w: fetch: header name %q", host.ErrInvalid, name)
+			return nil, fmt.Errorf("header name %q: %w", name, host.ErrInvalid)
 		}
 		for _, v := range values {
 			if !httpguts.ValidHeaderFieldValue(v) {
-				return nil, fmt.Errorf("%w: fetch: value of header %s", host.ErrInvalid, name)
+				return nil, fmt.Errorf("value of header %s: %w", name, host.ErrInvalid)
 			}
 		}
 		key := textproto.CanonicalMIMEHeaderKey(name)
