@@ -42,7 +42,7 @@ type countingServer struct {
 	hits atomic.Int32
 }
 
-func newServer(t *testing.T, h http.HandlerFunc) *countingServer {
+func newServer(t testing.TB, h http.HandlerFunc) *countingServer {
 	t.Helper()
 	s := &countingServer{}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
