@@ -310,6 +310,7 @@ func (g *Gojinn) Cleanup() error {
 	if g.runner != nil {
 		g.runner.Close()
 	}
+	g.host.close()
 	if g.key != "" {
 		_, _ = compiledModules.Delete(g.key)
 	}

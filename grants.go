@@ -36,6 +36,15 @@ type hostAccess struct {
 	grants  host.Grants
 	kv      host.KV // nil without a kv grant
 	observe func(function string, st host.Status, d time.Duration)
+	fetch   *fetch.Client // nil without an allow-list
+}
+
+// close closes the fetch client's idle connections at once (calls in
+// flight finish), rather than after their idle timeout.
+func (h *hostAccess) close() {
+	if h != nil && h.fetch != nil {
+		h.fetch.Close()
+	}
 }
 
 // provisionHost checks the grants and sets up their backends: the gojinn
@@ -61,21 +70,25 @@ func (g *Gojinn) provisionHost(ctx caddy.Context) error {
 			grants.KV[kv.Store] = host.Read
 		}
 	}
+	var client *fetch.Client
 	if len(g.Fetch) > 0 {
-		client, err := g.fetchClient()
-		if err != nil {
+		var err error
+		if client, err = g.fetchClient(); err != nil {
 			return err
 		}
 		grants.Fetcher = client
 	}
 	if !g.module.Imports(host.ModuleName) {
+		if client != nil {
+			client.Close()
+		}
 		if len(g.KV) > 0 || len(g.Fetch) > 0 {
 			g.logger.Warn("the module imports nothing from gojinn: its kv and fetch grants are unused")
 		}
 		return nil
 	}
 	// The method value is made once: per request it would allocate.
-	g.host = &hostAccess{grants: grants, observe: g.metrics.ObserveHostCall}
+	g.host = &hostAccess{grants: grants, observe: g.metrics.ObserveHostCall, fetch: client}
 	if len(g.KV) > 0 {
 		app, err := ctx.App("gojinn")
 		if err != nil {

@@ -27,7 +27,7 @@ func TestMakeRunServesExamples(t *testing.T) {
 	if _, err := os.Stat(caddyBin); err != nil {
 		t.Fatalf("bin/caddy is not built: run `make build` (or `make test`, which builds it): %v", err)
 	}
-	for _, ex := range []string{"hello-as", "json-api-as", "router-as", "hello-go"} {
+	for _, ex := range []string{"hello-as", "json-api-as", "router-as", "hello-go", "counter-as", "kv-go"} {
 		if _, err := os.Stat(filepath.Join(root, "examples", ex, "build", "handler.wasm")); err != nil {
 			t.Fatalf("examples/%s is not built: run `make examples`: %v", ex, err)
 		}
@@ -81,6 +81,9 @@ func TestMakeRunServesExamples(t *testing.T) {
 		{"POST", "/json-api-as", `{"name":"Ana","email":"ana@example.com"}`, `"name":"Ana"`},
 		{"GET", "/router-as/users/42", "", `"id":"42"`},
 		{"GET", "/hello-go", "", "Hello from Go!"},
+		{"GET", "/counter-as", "", `{"visits":1}`}, // the embedded NATS, in the fresh HOME's data directory
+		{"PUT", "/kv-go/greeting", "hello", ""},
+		{"GET", "/kv-go/greeting", "", "hello"},
 		{"GET", "/", "", "Gojinn examples"},
 	}
 	for _, rt := range routes {
