@@ -424,6 +424,9 @@ func TestKVSurvivesRestartAndKill(t *testing.T) {
 		kvDo(t, c, url, "incr sessions n 1")
 	}
 	p.stop(t, os.Interrupt)
+	if !strings.Contains(p.logs.String(), "embedded NATS server stopped") {
+		t.Errorf("caddy stopped without stopping its NATS server:\n%s", p.logs)
+	}
 
 	p = startCaddy(t, bin, caddyfile, url)
 	kvWant(t, c, url, "get sessions greeting", "0 hello")
