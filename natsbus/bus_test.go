@@ -213,3 +213,20 @@ func TestExternalWithoutJetStream(t *testing.T) {
 		t.Fatal("a refused connection stays registered")
 	}
 }
+
+// TestSyncSetting: the sync settings reach the embedded server's
+// JetStream (whose default interval is 2 minutes).
+func TestSyncSetting(t *testing.T) {
+	for _, cfg := range []Config{{}, {SyncInterval: time.Second}, {SyncAlways: true}} {
+		b := openBus(t, cfg)
+		js := b.shared.srv.JetStreamConfig()
+		want := cfg.SyncInterval
+		if want == 0 {
+			want = 2 * time.Minute
+		}
+		if js.SyncInterval != want || js.SyncAlways != cfg.SyncAlways {
+			t.Errorf("configured %v/%v, the server runs with %v/%v", cfg.SyncInterval, cfg.SyncAlways, js.SyncInterval, js.SyncAlways)
+		}
+		b.Close()
+	}
+}
