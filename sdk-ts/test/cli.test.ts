@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { gojinn, hasNoStackTrace, runCommand } from "./cli-runner.js";
 import { EMPTY_MODULE, FOREIGN_IMPORT_MODULE } from "./wasm-bytes.js";
+import { wat } from "./wat.js";
 
 const SDK_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HELLO = fileURLToPath(new URL("../../examples/hello-as/build/handler.wasm", import.meta.url));
@@ -145,6 +146,20 @@ describe("check", () => {
     expect(r.stdout).toContain("FAIL  _start: not exported");
     expect(r.stdout).toContain("FAIL  memory: no exported memory");
     expect(r.stdout).toContain("FAIL: 3 of 3 checks failed");
+  });
+
+  test("gojinn imports: the host functions pass; another name or signature fails, named", async () => {
+    const counter = fileURLToPath(new URL("../../examples/counter-as/build/handler.wasm", import.meta.url));
+    const ok = await gojinn(["check", counter], tmp);
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(ok.stdout).toContain("ok    imports: only wasi_snapshot_preview1 (proc_exit, fd_write, fd_read) and gojinn (kv_increment)");
+    const bad = await gojinn(["check", wat("wrong-host-signature")], tmp);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(
+      "FAIL  imports: gojinn.kv_delete: imported as (i32, i32, i32) -> i32, the host's is (i32, i32, i32, i32) -> i32\n",
+    );
+    const unknown = await gojinn(["check", wat("unknown-host-function")], tmp);
+    expect(unknown.stdout).toContain("FAIL  imports: gojinn.kv_frobnicate: not a host function of this ABI");
   });
 
   test("a handler built by the SDK passes", async () => {

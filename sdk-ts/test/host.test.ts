@@ -2,14 +2,12 @@
 // test/fixtures/host-handler, against the harness's host functions
 // (src/testing/host/): every call, its failures in the ABI's words, values
 // larger than the SDK's first buffer, paging, grants and the allow-list.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { invoke, type InvokeOptions } from "../dist/testing/index.js";
 import { buildFixture } from "./build-fixture.js";
+import { wat } from "./wat.js";
 
 let wasm = "";
 beforeAll(async () => {
@@ -277,13 +275,6 @@ describe("fetch", () => {
   });
 });
 
-/** Compiles a WAT guest of test/fixtures/wat/ with wat2wasm, as the Go tests build theirs. */
-function wat(name: string): string {
-  const out = path.join(mkdtempSync(path.join(tmpdir(), "gojinn-wat-")), `${name}.wasm`);
-  execFileSync("wat2wasm", [fileURLToPath(new URL(`./fixtures/wat/${name}.wat`, import.meta.url)), "-o", out]);
-  return out;
-}
-
 describe("invoke with host functions", () => {
   test("host_log lines join the logs, level 3 as error, others as info, with the trace id", async () => {
     const res = await invoke(wat("host-log"), { trace_id: "t-9" });
@@ -294,8 +285,12 @@ describe("invoke with host functions", () => {
     ]);
   });
 
-  test("a module importing a gojinn function the host lacks is refused, with the import's name", async () => {
-    await expect(invoke(wat("unknown-host-function"))).rejects.toThrow(/imports gojinn\.kv_frobnicate, which the host does not provide/);
+  test("a module importing a gojinn function the host lacks, or with another signature, is refused with the import's name", async () => {
+    await expect(invoke(wat("unknown-host-function"))).rejects.toThrow(/gojinn\.kv_frobnicate: not a host function of this ABI/);
+    const bad = invoke(wat("wrong-host-signature"));
+    await expect(bad).rejects.toThrow(
+      /gojinn\.kv_delete: imported as \(i32, i32, i32\) -> i32, the host's is \(i32, i32, i32, i32\) -> i32$/,
+    );
   });
 
   test("bad grants fail like a bad config", async () => {

@@ -9,7 +9,8 @@ import { parseLogs, type LogEntry } from "./logs.js";
 import { instrument } from "./meter.js";
 import { buildRequest, type InvokeRequest } from "./request.js";
 import type { GuestExit, GuestJob, WorkerMessage } from "./worker-protocol.js";
-import { HOST_FUNCTIONS, HOST_MODULE } from "../contract/host-abi.js";
+import { refusedHostImports } from "../contract/host-imports-check.js";
+import { functionImports, type FunctionImport } from "../wasm/import-types.js";
 import type { FetchCall } from "./host/host-imports.js";
 import { HostRun, type HostOptions } from "./host/host-run.js";
 
@@ -78,18 +79,27 @@ export interface InvokeResult {
 
 const STATUS_TEXT: Record<number, string> = { 502: "Bad Gateway", 504: "Gateway Timeout" };
 
-const moduleCache = new Map<string, { mtimeMs: number; size: number; module: WebAssembly.Module }>();
+/** A module ready to run, and the signatures of its function imports (null: not known). */
+interface Loaded {
+  module: WebAssembly.Module;
+  name: string;
+  imports: FunctionImport[] | null;
+}
 
-async function loadModule(wasm: string | Uint8Array | WebAssembly.Module): Promise<{ module: WebAssembly.Module; name: string }> {
-  if (wasm instanceof WebAssembly.Module) return { module: wasm, name: "handler.wasm" };
-  if (typeof wasm !== "string") return { module: await compileMetered(wasm, "handler.wasm"), name: "handler.wasm" };
+const moduleCache = new Map<string, { mtimeMs: number; size: number; loaded: Loaded }>();
+
+async function loadModule(wasm: string | Uint8Array | WebAssembly.Module): Promise<Loaded> {
+  if (wasm instanceof WebAssembly.Module) return { module: wasm, name: "handler.wasm", imports: null };
+  if (typeof wasm !== "string")
+    return { module: await compileMetered(wasm, "handler.wasm"), name: "handler.wasm", imports: functionImports(wasm) };
   const file = path.resolve(wasm);
   const s = await stat(file).catch(() => null);
   const cached = moduleCache.get(file);
-  if (s && cached && cached.mtimeMs === s.mtimeMs && cached.size === s.size) return { module: cached.module, name: path.basename(file) };
-  const module = await compileMetered(await readWasmFile(wasm), wasm);
-  if (s) moduleCache.set(file, { mtimeMs: s.mtimeMs, size: s.size, module });
-  return { module, name: path.basename(file) };
+  if (s && cached && cached.mtimeMs === s.mtimeMs && cached.size === s.size) return cached.loaded;
+  const bytes = await readWasmFile(wasm);
+  const loaded = { module: await compileMetered(bytes, wasm), name: path.basename(file), imports: functionImports(bytes) };
+  if (s) moduleCache.set(file, { mtimeMs: s.mtimeMs, size: s.size, loaded });
+  return loaded;
 }
 
 /** Meters and compiles a module; an invalid one fails as compileWasm says. */
@@ -132,13 +142,10 @@ function runInWorker(job: GuestJob, host: HostRun, timeoutMs: number): Promise<G
   });
 }
 
-/** Refuses a module importing a `gojinn` function the host lacks, as the host refuses it at load. */
-function checkHostImports(module: WebAssembly.Module, name: string): void {
-  for (const i of WebAssembly.Module.imports(module)) {
-    if (i.module === HOST_MODULE && (i.kind !== "function" || !(i.name in HOST_FUNCTIONS))) {
-      throw new Error(`invoke: ${name} imports ${HOST_MODULE}.${i.name}, which the host does not provide (docs/host-abi.md)`);
-    }
-  }
+/** Refuses a module whose `gojinn` imports the host would refuse at load (a missing function, another signature). */
+function checkHostImports({ module, name, imports }: Loaded): void {
+  const refused = refusedHostImports(WebAssembly.Module.imports(module), imports);
+  if (refused.length > 0) throw new Error(`invoke: ${name}: the host would refuse this module: ${refused.join("; ")}`);
 }
 
 function failed(
@@ -209,8 +216,9 @@ export async function invoke(
   if (fuelLimit > 0 && wasm instanceof WebAssembly.Module) {
     throw new Error("invoke: fuelLimit needs the module's path or bytes: a compiled WebAssembly.Module cannot be metered");
   }
-  const { module, name } = await loadModule(wasm);
-  checkHostImports(module, name);
+  const loaded = await loadModule(wasm);
+  checkHostImports(loaded);
+  const { module, name } = loaded;
   const wire = buildRequest(request);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const host = new HostRun(options, performance.timeOrigin + performance.now() + timeoutMs);

@@ -1,13 +1,10 @@
 import { HOST_FUNCTIONS, HOST_MODULE } from "../contract/host-abi.js";
+import { refusedHostImports } from "../contract/host-imports-check.js";
+import type { FunctionImport } from "./import-types.js";
 import type { ModuleInfo } from "./inspect.js";
 
 /** WASI, the import module every handler uses. */
 export const ALLOWED_IMPORT_MODULE = "wasi_snapshot_preview1";
-
-// An import the host provides: WASI, or a host function of docs/host-abi.md.
-function provided(i: WebAssembly.ModuleImportDescriptor): boolean {
-  return i.module === ALLOWED_IMPORT_MODULE || (i.module === HOST_MODULE && i.kind === "function" && i.name in HOST_FUNCTIONS);
-}
 
 /** One point of `gojinn check`. */
 export interface CheckPoint {
@@ -19,22 +16,35 @@ export interface CheckPoint {
   detail: string;
 }
 
-/** Checks a module against what the host requires of a handler. */
-export function checkModule(info: ModuleInfo): CheckPoint[] {
-  const foreign = info.imports.filter((i) => !provided(i));
+/**
+ * Checks a module against what the host requires of a handler. `typed`: the
+ * signatures of its function imports (import-types.ts), to check those of
+ * its `gojinn` imports.
+ */
+export function checkModule(info: ModuleInfo, typed: FunctionImport[] | null = null): CheckPoint[] {
+  const foreign = info.imports.filter((i) => i.module !== ALLOWED_IMPORT_MODULE && i.module !== HOST_MODULE);
+  const refused = refusedHostImports(info.imports, typed);
   const wasi = info.imports.filter((i) => i.module === ALLOWED_IMPORT_MODULE).map((i) => i.name);
-  const host = info.imports.filter((i) => i.module === HOST_MODULE && provided(i)).map((i) => i.name);
+  const host = info.imports.filter((i) => i.module === HOST_MODULE && i.name in HOST_FUNCTIONS).map((i) => i.name);
   const hostText = host.length ? ` and ${HOST_MODULE} (${host.join(", ")})` : "";
+  const problems = [
+    ...(foreign.length
+      ? [
+          `not allowed: ${foreign.map((i) => `${i.module}.${i.name}`).join(", ")} (only ${ALLOWED_IMPORT_MODULE} and the ${HOST_MODULE} host functions are provided)`,
+        ]
+      : []),
+    ...refused,
+  ];
   const start = info.exports.find((e) => e.name === "_start");
   const memory = info.exports.find((e) => e.kind === "memory");
   return [
     {
       name: "imports",
-      ok: foreign.length === 0,
+      ok: problems.length === 0,
       detail:
-        foreign.length === 0
+        problems.length === 0
           ? `only ${ALLOWED_IMPORT_MODULE}${wasi.length ? ` (${wasi.join(", ")})` : " (none)"}${hostText}`
-          : `not allowed: ${foreign.map((i) => `${i.module}.${i.name}`).join(", ")} (only ${ALLOWED_IMPORT_MODULE} and the ${HOST_MODULE} host functions are provided)`,
+          : problems.join("; "),
     },
     {
       name: "_start",

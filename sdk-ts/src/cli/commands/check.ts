@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { checkModule } from "../../wasm/check.js";
+import { functionImports } from "../../wasm/import-types.js";
 import { compileWasm, describeModule, formatSize, readWasmFile } from "../../wasm/inspect.js";
 
 /** Registers `gojinn check <wasm>`. */
@@ -11,7 +12,7 @@ export function registerCheck(program: Command): void {
     .action(async (file: string) => {
       const bytes = await readWasmFile(file);
       const module = await compileWasm(bytes, file);
-      const points = checkModule(describeModule(module, bytes.length));
+      const points = checkModule(describeModule(module, bytes.length), functionImports(bytes));
       process.stdout.write(`${file} (${formatSize(bytes.length)})\n`);
       for (const p of points) process.stdout.write(`  ${p.ok ? "ok  " : "FAIL"}  ${p.name}: ${p.detail}\n`);
       const failed = points.filter((p) => !p.ok).length;
