@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
-import { invoke, type InvokeOptions } from "../dist/testing/index.js";
+import { invoke, STATUS_NAMES, type InvokeOptions } from "../dist/testing/index.js";
 import { buildFixture } from "./build-fixture.js";
 import { wat } from "./wat.js";
 
@@ -17,6 +17,11 @@ beforeAll(async () => {
 const json = (body: string): Record<string, unknown> => JSON.parse(body) as Record<string, unknown>;
 const granted: InvokeOptions = { kv: { s: { a: "1", b: "hello" } }, grants: { kv: ["s"] } };
 const post = (uri: string, body = "") => ({ method: "POST", uri, body });
+
+test("the SDK names every status as docs/host-abi.md does; an unknown code is io_error", async () => {
+  const res = await invoke(wasm, { uri: "/status-names" });
+  expect(JSON.parse(res.body)).toEqual(["io_error", ...STATUS_NAMES, "io_error", "io_error"]);
+});
 
 describe("kv", () => {
   test("get: value and revision; absent is not_found; a store not granted is denied", async () => {
