@@ -73,7 +73,7 @@ func (s *Store) Create(key string, value []byte, ttl time.Duration) (uint64, err
 // Update writes the key only if its revision is still rev, as read by
 // GetRevision or returned by Create or Update (compare-and-swap), and
 // returns the new revision. Another revision is ErrConflict; an absent key
-// ErrNotFound.
+// ErrNotFound. The new value has no TTL.
 func (s *Store) Update(key string, value []byte, rev uint64) (uint64, error) {
 	if rev > math.MaxInt64 {
 		return 0, s.fail("update", key, fmt.Errorf("revision %d: %w", rev, ErrInvalid))
@@ -88,8 +88,8 @@ func (s *Store) Delete(key string) error {
 }
 
 // Increment adds by (which may be negative) to the key's value atomically
-// and returns the new value. The value is stored as decimal ASCII, so Get
-// reads it as text; an absent key counts as 0. A value that is not a
+// and returns the new value. The value is stored as decimal ASCII without
+// a TTL, so Get reads it as text; an absent key counts as 0. A value that is not a
 // decimal integer, or a sum that would overflow, is ErrInvalid.
 func (s *Store) Increment(key string, by int64) (int64, error) {
 	value, st := s.abi.kvIncrement(s.name, key, by)
