@@ -109,16 +109,16 @@ func (a *App) Provision(ctx caddy.Context) error {
 	case a.bus.CredsFile != "" && a.bus.URL == "":
 		return fmt.Errorf("gojinn: nats_creds is for nats_url, which is not set")
 	}
-	switch sync := repl.ReplaceKnown(a.SyncInterval, ""); {
-	case sync == "":
+	switch interval := repl.ReplaceKnown(a.SyncInterval, ""); {
+	case interval == "":
 	case a.bus.URL != "":
 		return fmt.Errorf("gojinn: sync_interval applies to the embedded NATS server; with nats_url, set it in that server's configuration (jetstream.sync_interval)")
-	case sync == "always":
+	case interval == "always":
 		a.bus.SyncAlways = true
 	default:
-		d, err := caddy.ParseDuration(sync)
+		d, err := caddy.ParseDuration(interval)
 		if err != nil || d <= 0 {
-			return fmt.Errorf("gojinn: sync_interval %q: want a duration greater than 0 (e.g. 1s) or always", sync)
+			return fmt.Errorf("gojinn: sync_interval %q: want a duration greater than 0 (e.g. 1s) or always", interval)
 		}
 		a.bus.SyncInterval = d
 	}
