@@ -5,8 +5,6 @@
 
 /** `ok`: done. */
 export const STATUS_OK: i32 = 0;
-/** `not_found`: no such key. */
-export const STATUS_NOT_FOUND: i32 = 1;
 /** `buffer_too_small`: `*len_out` holds the size needed; retry with it. */
 export const STATUS_BUFFER_TOO_SMALL: i32 = 4;
 

@@ -197,7 +197,6 @@ export class KvStore {
       memory.copy(afterPtr, lastPtr, lastLen);
       afterLen = lastLen;
     }
-    return keys;
   }
 }
 

@@ -94,11 +94,10 @@ export class HostRun {
   private readonly port: MessagePort;
   private readonly workerPort: MessagePort;
 
-  constructor(
-    options: HostOptions,
-    deadline: number,
-    private readonly handler: FetchHandler | undefined = options.fetch,
-  ) {
+  private readonly handler: FetchHandler | undefined;
+
+  constructor(options: HostOptions, deadline: number) {
+    this.handler = options.fetch;
     const grants = kvGrants(options.grants);
     const fetchAllow = options.grants?.fetch ?? [];
     fetchAllow.forEach(parseFetchRule); // a bad entry fails here, as at config load

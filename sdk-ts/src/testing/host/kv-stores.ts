@@ -162,17 +162,4 @@ export class KvStores {
     }
     return { keys: page, more: page.length < all.length };
   }
-
-  /** Every store's live entries. */
-  snapshot(): KvSnapshot {
-    const out: KvSnapshot = {};
-    for (const [name, store] of this.stores) {
-      out[name] = {};
-      for (const key of store.entries.keys()) {
-        const entry = this.live(store, key);
-        if (entry) out[name][key] = entry;
-      }
-    }
-    return out;
-  }
 }
