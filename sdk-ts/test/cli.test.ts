@@ -1,9 +1,12 @@
 // The gojinn CLI, run as a user runs it (bin/gojinn in a child process).
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
+import { buildFixture } from "./build-fixture.js";
 import { gojinn, hasNoStackTrace, runCommand } from "./cli-runner.js";
 import { EMPTY_MODULE, FOREIGN_IMPORT_MODULE } from "./wasm-bytes.js";
 import { wat } from "./wat.js";
@@ -83,6 +86,27 @@ describe("init, build, run, check for every template", () => {
 });
 
 describe("run", () => {
+  test("--kv grants an empty store; --fetch allows an origin, called for real", async () => {
+    const counter = fileURLToPath(new URL("../../examples/counter-as/build/handler.wasm", import.meta.url));
+    const granted = await gojinn(["run", counter, "/", "--kv", "counter"], tmp);
+    expect(granted.stdout).toMatch(/\r\n\r\n\{"visits":1\}\n$/);
+    const readOnly = await gojinn(["run", counter, "/", "--kv", "counter:read"], tmp);
+    expect(readOnly.stdout).toMatch(/^HTTP\/1\.1 503 .*\{"error":"denied"\}\n$/s);
+    const server = createServer((_req, res) => res.end("from the server"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const fixture = await buildFixture("host-handler");
+      const target = `/fetch?url=${encodeURIComponent(origin + "/x")}`;
+      const allowed = await gojinn(["run", fixture, target, "--fetch", origin, "--json"], tmp);
+      expect(JSON.parse(JSON.parse(allowed.stdout).body)).toMatchObject({ status: 200, error: null, body: "from the server" });
+      const denied = await gojinn(["run", fixture, target, "--json"], tmp);
+      expect(JSON.parse(JSON.parse(denied.stdout).body)).toMatchObject({ status: 0, error: "denied" });
+    } finally {
+      server.close();
+    }
+  });
+
   test("prints the response as curl -i does", async () => {
     const r = await gojinn(["run", HELLO, "/x?name=Ana"], tmp);
     expect(r.code).toBe(0);
