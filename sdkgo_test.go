@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/caddyserver/caddy/v2/caddytest"
+
 	"github.com/gojinn/gojinn/internal/testguest"
 )
 
@@ -19,25 +21,10 @@ import (
 // host calls come after it has read its request) and the embedded NATS.
 
 // sdkDo sends a request with a body and returns the status and body.
-func sdkDo(t *testing.T, client *http.Client, method, path string, body []byte) (int, []byte) {
+func sdkDo(t *testing.T, tester *caddytest.Tester, method, path string, body []byte) (int, []byte) {
 	t.Helper()
-	resp, got := sdkDoHeader(t, client, newRequest(t, method, base+path, bytes.NewReader(body)))
-	return resp.StatusCode, got
-}
-
-// sdkDoHeader sends req and returns the response and its body.
-func sdkDoHeader(t *testing.T, client *http.Client, req *http.Request) (*http.Response, []byte) {
-	t.Helper()
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	got, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, got
+	resp, got := do(t, tester, newRequest(t, method, base+path, bytes.NewReader(body)))
+	return resp.StatusCode, []byte(got)
 }
 
 // TestSDKGoKV runs examples/kv-go (gojinn.ServeHTTP over http.ServeMux,
@@ -53,10 +40,9 @@ func TestSDKGoKV(t *testing.T) {
 		route("/ro", "\t\t\tenv KV_STORE kv-go\n\t\t\tkv kv-go read\n")+
 		route("/denied", "\t\t\tenv KV_STORE secret\n\t\t\tkv kv-go\n")+
 		"}")
-	client := tester.Client
 	check := func(method, path string, body []byte, wantStatus int, want string) {
 		t.Helper()
-		status, got := sdkDo(t, client, method, path, body)
+		status, got := sdkDo(t, tester, method, path, body)
 		if status != wantStatus || !strings.Contains(string(got), want) {
 			t.Errorf("%s %s: got %d %q, want %d containing %q", method, path, status, got, wantStatus, want)
 		}
@@ -69,7 +55,7 @@ func TestSDKGoKV(t *testing.T) {
 	large := bytes.Repeat([]byte("0123456789abcdef"), 100_000/16)
 	for key, value := range map[string][]byte{"greeting": binary, "large": large, "empty": {}} {
 		check("PUT", "/kv/"+key, value, 204, "")
-		if status, got := sdkDo(t, client, "GET", "/kv/"+key, nil); status != 200 || !bytes.Equal(got, value) {
+		if status, got := sdkDo(t, tester, "GET", "/kv/"+key, nil); status != 200 || !bytes.Equal(got, value) {
 			t.Errorf("GET %s: got %d, %d bytes, want 200 and the %d bytes PUT", key, status, len(got), len(value))
 		}
 	}
@@ -102,8 +88,8 @@ func TestSDKGoKV(t *testing.T) {
 		t.Helper()
 		req := newRequest(t, "PUT", base+"/kv/"+key, strings.NewReader(value))
 		req.Header.Set(header, etag)
-		resp, got := sdkDoHeader(t, client, req)
-		return resp.StatusCode, resp.Header.Get("ETag"), string(got)
+		resp, got := do(t, tester, req)
+		return resp.StatusCode, resp.Header.Get("ETag"), got
 	}
 	status, created, _ := put("lock", "v1", "If-None-Match", "*")
 	if status != 204 || created == "" {
@@ -112,8 +98,8 @@ func TestSDKGoKV(t *testing.T) {
 	if status, _, got := put("lock", "v2", "If-None-Match", "*"); status != 412 || !strings.Contains(got, "exists") {
 		t.Errorf("second create: %d %q, want 412 exists", status, got)
 	}
-	resp, got := sdkDoHeader(t, client, newRequest(t, "GET", base+"/kv/lock", nil))
-	if resp.StatusCode != 200 || string(got) != "v1" || resp.Header.Get("ETag") != created {
+	resp, got := do(t, tester, newRequest(t, "GET", base+"/kv/lock", nil))
+	if resp.StatusCode != 200 || got != "v1" || resp.Header.Get("ETag") != created {
 		t.Fatalf("get after create: %d %q ETag %q, want v1 ETag %q", resp.StatusCode, got, resp.Header.Get("ETag"), created)
 	}
 	status, updated, _ := put("lock", "v3", "If-Match", created)
@@ -126,8 +112,8 @@ func TestSDKGoKV(t *testing.T) {
 	if status, _, got := put("absent", "v", "If-Match", created); status != 412 || !strings.Contains(got, "not_found") {
 		t.Errorf("update of an absent key: %d %q, want 412 not_found", status, got)
 	}
-	resp, got = sdkDoHeader(t, client, newRequest(t, "GET", base+"/kv/lock", nil))
-	if string(got) != "v3" || resp.Header.Get("ETag") != updated {
+	resp, got = do(t, tester, newRequest(t, "GET", base+"/kv/lock", nil))
+	if got != "v3" || resp.Header.Get("ETag") != updated {
 		t.Errorf("after the swaps: %q ETag %q, want v3 ETag %q", got, resp.Header.Get("ETag"), updated)
 	}
 
@@ -139,9 +125,9 @@ func TestSDKGoKV(t *testing.T) {
 		long = append(long, k)
 		check("PUT", "/kv/"+k, []byte{byte(i)}, 204, "")
 	}
-	status, got = sdkDo(t, client, "GET", "/kv/?prefix=long/", nil)
+	status, listing := sdkDo(t, tester, "GET", "/kv/?prefix=long/", nil)
 	var listed struct{ Keys []string }
-	if err := json.Unmarshal(got, &listed); status != 200 || err != nil || !slices.Equal(listed.Keys, long) {
+	if err := json.Unmarshal(listing, &listed); status != 200 || err != nil || !slices.Equal(listed.Keys, long) {
 		t.Errorf("keys with prefix long/: %d, %d keys (%v), want the %d keys in order", status, len(listed.Keys), err, len(long))
 	}
 
