@@ -89,6 +89,18 @@ func (g *Gojinn) unmarshalArgsAndBlock(d *caddyfile.Dispenser) error {
 	if d.NextArg() {
 		return d.Errf("unexpected argument %q after the module path", d.Val())
 	}
+	return g.unmarshalBlock(d, nil)
+}
+
+// extraOption reads a subdirective that is not the handler's own (a
+// queue's max_attempts, say) and reports whether it knew it. It is
+// called with the dispenser on the option's name.
+type extraOption func(d *caddyfile.Dispenser, option string) (known bool, err error)
+
+// unmarshalBlock reads the handler's subdirectives, and those extra
+// knows, from the block that follows: a triggered function (a queue's,
+// a cron job's) takes the same ones as an HTTP handler.
+func (g *Gojinn) unmarshalBlock(d *caddyfile.Dispenser, extra extraOption) error {
 	given := map[string]bool{} // subdirectives seen, each allowed once
 	for d.NextBlock(0) {
 		option := d.Val()
@@ -96,6 +108,18 @@ func (g *Gojinn) unmarshalArgsAndBlock(d *caddyfile.Dispenser) error {
 			return d.Errf("%s is given twice", option)
 		}
 		given[option] = true
+		if extra != nil {
+			known, err := extra(d, option)
+			if err != nil {
+				return err
+			}
+			if known {
+				if d.NextBlock(1) {
+					return d.Errf("%s takes no block", option)
+				}
+				continue
+			}
+		}
 		var err error
 		switch option {
 		case "name":
