@@ -38,33 +38,40 @@ func classFor(n uint64) int {
 	return c
 }
 
-func getBuffer(n uint64) []byte {
+// getBuffer returns a zeroed buffer of capacity n or more (its class's
+// size), and the pointer it was kept in (nil for a new one), which
+// putBuffer reuses: keeping a buffer then allocates nothing.
+func getBuffer(n uint64) ([]byte, *[]byte) {
 	c := classFor(n)
 	if c == notRecyclable {
-		return make([]byte, 0, n)
+		return make([]byte, 0, n), nil
 	}
 	if b, ok := memoryClasses[c].Get().(*[]byte); ok {
-		return (*b)[:0]
+		return (*b)[:0], b
 	}
-	return make([]byte, 0, PageSize<<c)
+	return make([]byte, 0, PageSize<<c), nil
 }
 
 // putBuffer zeroes the used part of b (the rest was never written) and
-// keeps it for another instance.
-func putBuffer(b []byte) {
+// keeps it for another instance, in box when not nil.
+func putBuffer(b []byte, box *[]byte) {
 	c := classFor(uint64(cap(b)))
 	if c == notRecyclable || cap(b) != PageSize<<c {
 		return
 	}
 	clear(b)
-	b = b[:0]
-	memoryClasses[c].Put(&b)
+	if box == nil {
+		box = new([]byte)
+	}
+	*box = b[:0]
+	memoryClasses[c].Put(box)
 }
 
 // recycledMemory is one instance's linear memory.
 type recycledMemory struct {
 	buf     []byte
-	maximum uint64 // the most it may grow to, in bytes
+	box     *[]byte // where buf was kept; nil if it was not
+	maximum uint64  // the most it may grow to, in bytes
 }
 
 // minCapacity is the least capacity given to an instance, so that the few
@@ -72,7 +79,8 @@ type recycledMemory struct {
 const minCapacity = 16 * PageSize
 
 func allocateMemory(capacity, maximum uint64) experimental.LinearMemory {
-	return &recycledMemory{buf: getBuffer(min(max(capacity, minCapacity), maximum)), maximum: maximum}
+	buf, box := getBuffer(min(max(capacity, minCapacity), maximum))
+	return &recycledMemory{buf: buf, box: box, maximum: maximum}
 }
 
 // Reallocate grows the memory to size bytes; new bytes are zero.
@@ -92,15 +100,16 @@ func (m *recycledMemory) Reallocate(size uint64) []byte {
 	if classFor(size) == notRecyclable {
 		capacity = max(size, min(2*uint64(cap(m.buf)), m.maximum))
 	}
-	grown := getBuffer(capacity)[:size]
+	grown, box := getBuffer(capacity)
+	grown = grown[:size]
 	copy(grown, m.buf)
-	putBuffer(m.buf)
-	m.buf = grown
+	putBuffer(m.buf, m.box)
+	m.buf, m.box = grown, box
 	return m.buf
 }
 
 // Free zeroes the memory and recycles it: its instance is closed.
 func (m *recycledMemory) Free() {
-	putBuffer(m.buf)
-	m.buf = nil
+	putBuffer(m.buf, m.box)
+	m.buf, m.box = nil, nil
 }

@@ -18,13 +18,14 @@ type runIO struct {
 	in     bytesReader
 	out    outputBuffer
 	stderr stderrSwitch
-	done   <-chan struct{} // the run's stop: ends the guest's sleeps
 	config wazero.ModuleConfig
-	meter  runMeter // the run's context for its guest's calls
+	run    runContext              // the run's context, stopped by stop
+	stop   context.CancelCauseFunc // run.stop, bound once
+	meter  runMeter                // the run's context for its guest's calls
 
 	timer    *time.Timer
 	mu       sync.Mutex
-	stop     context.CancelCauseFunc // of the armed run; nil when none
+	armed    bool // a run's deadline is armed
 	deadline time.Time
 }
 
@@ -38,17 +39,27 @@ func (r *Runner) getIO() *runIO {
 		return v
 	}
 	rio := new(runIO)
+	rio.stop = rio.run.stop
 	rio.config = r.config.WithStdin(&rio.in).WithStdout(&rio.out).WithStderr(&rio.stderr).
-		WithNanosleep(func(ns int64) { sleepUntilDone(rio.done, ns) })
+		WithNanosleep(func(ns int64) {
+			if ns > 0 { // Done only when needed: it sets up a watch of the parent
+				sleepUntilDone(rio.run.Done(), ns)
+			}
+		})
 	rio.timer = time.AfterFunc(time.Hour, rio.expire)
 	rio.timer.Stop()
 	return rio
 }
 
+// putIO keeps rio for a later run, unless its run context cannot be
+// reused (see runContext.end).
 func (r *Runner) putIO(rio *runIO) {
+	if !rio.run.end() {
+		return
+	}
 	rio.in = bytesReader{}
 	rio.stderr.w = nil
-	rio.done = nil
+	rio.run.begin(context.Background())
 	rio.meter = runMeter{}
 	if cap(rio.out.buf) > maxKeptBuffer {
 		rio.out.buf = nil
@@ -56,23 +67,24 @@ func (r *Runner) putIO(rio *runIO) {
 	r.ios.Put(rio)
 }
 
-// start prepares rio for a run of runCtx writing to stderr and stopped
-// through stop. The guest runs on the caller's goroutine: nothing else
-// reads these fields meanwhile.
-func (rio *runIO) start(runCtx context.Context, in []byte, stderr io.Writer, maxOutput int, stop context.CancelCauseFunc) {
+// start prepares rio for a run under ctx writing to stderr, and returns
+// the run's context, stopped through rio.stop. The guest runs on the
+// caller's goroutine: nothing else reads these fields meanwhile.
+func (rio *runIO) start(ctx context.Context, in []byte, stderr io.Writer, maxOutput int) *runContext {
+	rio.run.begin(ctx)
 	rio.in = bytesReader{data: in}
-	rio.done = runCtx.Done()
-	rio.out = outputBuffer{buf: rio.out.buf[:0], max: maxOutput, stop: stop}
+	rio.out = outputBuffer{buf: rio.out.buf[:0], max: maxOutput, stop: rio.stop}
 	if stderr == nil {
 		stderr = io.Discard
 	}
 	rio.stderr.w = stderr
+	return &rio.run
 }
 
 // arm starts the run's deadline.
-func (rio *runIO) arm(stop context.CancelCauseFunc, timeout time.Duration) {
+func (rio *runIO) arm(timeout time.Duration) {
 	rio.mu.Lock()
-	rio.stop, rio.deadline = stop, time.Now().Add(timeout)
+	rio.armed, rio.deadline = true, time.Now().Add(timeout)
 	rio.mu.Unlock()
 	rio.timer.Reset(timeout)
 }
@@ -81,7 +93,7 @@ func (rio *runIO) arm(stop context.CancelCauseFunc, timeout time.Duration) {
 func (rio *runIO) disarm() {
 	rio.timer.Stop()
 	rio.mu.Lock()
-	rio.stop = nil
+	rio.armed = false
 	rio.mu.Unlock()
 }
 
@@ -90,7 +102,7 @@ func (rio *runIO) disarm() {
 func (rio *runIO) expire() {
 	rio.mu.Lock()
 	defer rio.mu.Unlock()
-	if rio.stop != nil && !time.Now().Before(rio.deadline) {
+	if rio.armed && !time.Now().Before(rio.deadline) {
 		rio.stop(errTimeout)
 	}
 }

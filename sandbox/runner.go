@@ -181,16 +181,14 @@ func (r *Runner) run(ctx context.Context, req *Request, stderr io.Writer, res *R
 
 // runFresh instantiates and runs on the caller's goroutine: the fast path.
 func (r *Runner) runFresh(ctx context.Context, in []byte, stderr io.Writer, res *Result) {
-	runCtx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
 	rio := r.getIO()
-	defer r.putIO(rio)
-	rio.start(runCtx, in, stderr, r.limits.MaxOutput, stop)
-	callCtx := rio.meter.start(runCtx, stop, r.limits.FuelLimit, r.module.metered, false)
+	defer r.putIO(rio) // stops the run context
+	runCtx := rio.start(ctx, in, stderr, r.limits.MaxOutput)
+	callCtx := rio.meter.start(runCtx, rio.stop, r.limits.FuelLimit, r.module.metered, false)
 
 	// The deadline covers instantiation: it runs the module's start
 	// section, guest code like any other.
-	rio.arm(stop, r.limits.Timeout)
+	rio.arm(r.limits.Timeout)
 	t0 := time.Now()
 	mod, start, err := r.module.instantiate(callCtx, rio.config)
 	t1 := time.Now()
@@ -232,12 +230,16 @@ func (r *Runner) classify(runCtx context.Context, err error, stdout *outputBuffe
 		// returns to it, and it may even finish) is not an answer.
 		return nil, err
 	}
-	var exit *sys.ExitError
-	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 0) {
-		if exit != nil {
+	if err != nil {
+		// Declared here: errors.As makes it escape, an allocation that a
+		// run ending normally (err nil) need not pay.
+		var exit *sys.ExitError
+		if !errors.As(err, &exit) {
+			return nil, fail(OutcomeTrap, "the guest trapped", err)
+		}
+		if exit.ExitCode() != 0 {
 			return nil, fail(OutcomeExitError, fmt.Sprintf("the guest exited with code %d", exit.ExitCode()), nil)
 		}
-		return nil, fail(OutcomeTrap, "the guest trapped", err)
 	}
 	resp, derr := DecodeResponse(stdout.buf)
 	if derr != nil {
@@ -248,10 +250,11 @@ func (r *Runner) classify(runCtx context.Context, err error, stdout *outputBuffe
 
 // stopped is why the run of runCtx was stopped, or nil if it was not.
 func (r *Runner) stopped(runCtx context.Context) error {
-	if runCtx.Err() == nil {
+	cause := stopCause(runCtx)
+	if cause == nil {
 		return nil
 	}
-	switch cause := context.Cause(runCtx); {
+	switch {
 	case errors.Is(cause, errTimeout):
 		return fail(OutcomeTimeout, fmt.Sprintf("the guest ran past its %s timeout and was stopped", r.limits.Timeout), nil)
 	case errors.Is(cause, errOutputLimit):
