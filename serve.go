@@ -79,8 +79,13 @@ type invocation struct {
 }
 
 // readBody reads the whole request body, up to MaxBodySize.
+//
+// A server request's ContentLength 0 means it has no body (-1: unknown,
+// e.g. chunked), and Caddy's handlers that replace a body set it too; the
+// body is then not read at all: Caddy wraps even an empty one, and one
+// io.ReadAll of it cost an allocation and a read deadline per request.
 func (g *Gojinn) readBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil || r.Body == http.NoBody {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return nil, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, g.maxBodySize+1))
@@ -188,15 +193,20 @@ var droppedHeaders = map[string]bool{
 }
 
 // copyHeaders adds a guest's response headers to h, less droppedHeaders.
+// A name h does not have yet takes the response's own slice of values
+// (DecodeResponse gives each its own, capped so that a later Add copies):
+// one allocation less per header than h.Add of each value.
 func copyHeaders(h http.Header, headers map[string][]string) {
 	for name, values := range headers {
 		name = http.CanonicalHeaderKey(name)
-		if droppedHeaders[name] {
+		if droppedHeaders[name] || len(values) == 0 {
 			continue
 		}
-		for _, v := range values {
-			h.Add(name, v)
+		if _, ok := h[name]; !ok {
+			h[name] = values[:len(values):len(values)]
+			continue
 		}
+		h[name] = append(h[name], values...)
 	}
 }
 
