@@ -124,8 +124,26 @@ const callTimeout = 10 * time.Second
 // which maps the call's error (deferred by every method). An error of
 // the call's own timeout, the run's context still live, is unavailable;
 // a bucket the server lost is forgotten, to be created again.
+//
+// The call's context is not derived from ctx: it only follows ctx's Done
+// channel, read here, until the call ends. Deriving (context.WithTimeout
+// and the contexts nats.go derives in turn) can leave goroutines that
+// call ctx.Done() after the call returned, and the sandbox reuses a run's
+// context once the run has ended: such a late call crashed Caddy.
 func (k *KV) begin(ctx context.Context, store string) (context.Context, func(*error)) {
-	callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+	callCtx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	if runDone := ctx.Done(); runDone != nil {
+		if ctx.Err() != nil {
+			cancel() // stopped already: fail at once
+		}
+		go func() {
+			select {
+			case <-runDone:
+				cancel()
+			case <-callCtx.Done():
+			}
+		}()
+	}
 	return callCtx, func(err *error) {
 		cancel()
 		if *err == nil {
