@@ -19,8 +19,10 @@ import (
 	"time"
 
 	"github.com/caddyserver/caddy/v2/caddytest"
+	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
 
 	"github.com/gojinn/gojinn/internal/testguest"
 )
@@ -445,8 +447,8 @@ func TestKVSurvivesRestartAndKill(t *testing.T) {
 
 // natsServer runs nats-server (built from the module cache) as its own
 // process on a random loopback port, with JetStream and the given max
-// payload; it is killed when the test ends.
-func natsServer(t *testing.T, maxPayload string) (url string, kill func()) {
+// payload and other configuration lines; it is killed when the test ends.
+func natsServer(t *testing.T, maxPayload, conf string) (url string, kill func()) {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "nats-server")
@@ -455,20 +457,21 @@ func natsServer(t *testing.T, maxPayload string) (url string, kill func()) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building nats-server: %v\n%s", err, out)
 	}
-	conf := filepath.Join(dir, "nats.conf")
-	text := fmt.Sprintf("listen: 127.0.0.1:-1\nmax_payload: %s\nports_file_dir: %q\njetstream { store_dir: %q }\n", maxPayload, dir, filepath.Join(dir, "js"))
-	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+	confFile := filepath.Join(dir, "nats.conf")
+	text := fmt.Sprintf("listen: 127.0.0.1:-1\nmax_payload: %s\nports_file_dir: %q\njetstream { store_dir: %q }\n%s\n", maxPayload, dir, filepath.Join(dir, "js"), conf)
+	if err := os.WriteFile(confFile, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-c", conf)
+	cmd := exec.Command(bin, "-c", confFile)
 	var logs strings.Builder
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var once sync.Once
-	kill = func() { once.Do(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }) }
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	kill = func() { _ = cmd.Process.Kill(); <-exited }
 	t.Cleanup(kill)
 	portsFile := filepath.Join(dir, fmt.Sprintf("nats-server_%d.ports", cmd.Process.Pid))
 	deadline := time.Now().Add(time.Minute)
@@ -476,6 +479,11 @@ func natsServer(t *testing.T, maxPayload string) (url string, kill func()) {
 		var ports struct{ Nats []string }
 		if b, err := os.ReadFile(portsFile); err == nil && json.Unmarshal(b, &ports) == nil && len(ports.Nats) > 0 {
 			return ports.Nats[0], kill
+		}
+		select {
+		case <-exited:
+			t.Fatalf("nats-server exited:\n%s", logs.String())
+		default:
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("nats-server did not start:\n%s", logs.String())
@@ -488,7 +496,7 @@ func natsServer(t *testing.T, maxPayload string) (url string, kill func()) {
 // buckets named with nats_prefix; a server whose max payload is too
 // small fails the load; a server gone is unavailable.
 func TestKVNatsURL(t *testing.T) {
-	url, kill := natsServer(t, "2MB")
+	url, kill := natsServer(t, "2MB", "")
 	t.Setenv("GOJINN_TEST_NATS_URL", url)
 	block := "\t\tnats_url {env.GOJINN_TEST_NATS_URL}\n\t\tnats_prefix e2e_"
 	tester, _ := kvServer(t, block, kvSite(t, "9080", map[string]string{"/*": "sessions"}))
@@ -514,7 +522,7 @@ func TestKVNatsURL(t *testing.T) {
 	kill()
 	kvWant(t, c, u, "get sessions hits", "6")
 
-	small, _ := natsServer(t, "1MB")
+	small, _ := natsServer(t, "1MB", "")
 	t.Setenv("GOJINN_TEST_NATS_URL", small)
 	logFile := filepath.Join(t.TempDir(), "caddy.log")
 	cfg := kvGlobals(logFile, block) + "\n" + kvSite(t, "9080", map[string]string{"/*": "sessions"})
@@ -526,5 +534,63 @@ func TestKVNatsURL(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode == 200 || !strings.Contains(string(body), "max payload") {
 		t.Fatalf("a NATS server with a 1 MB max payload: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestKVNatsCreds: nats_creds authenticates to a server in operator mode
+// (JWTs); without it the load fails.
+func TestKVNatsCreds(t *testing.T) {
+	operator, _ := nkeys.CreateOperator()
+	operatorPub, _ := operator.PublicKey()
+	operatorJWT, err := jwt.NewOperatorClaims(operatorPub).Encode(operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newAccount := func(jetStream bool) (nkeys.KeyPair, string, string) {
+		kp, _ := nkeys.CreateAccount()
+		pub, _ := kp.PublicKey()
+		claims := jwt.NewAccountClaims(pub)
+		if jetStream {
+			claims.Limits.JetStreamLimits = jwt.JetStreamLimits{MemoryStorage: -1, DiskStorage: -1, Streams: -1, Consumer: -1}
+		}
+		token, err := claims.Encode(operator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kp, pub, token
+	}
+	_, systemPub, systemJWT := newAccount(false)
+	account, accountPub, accountJWT := newAccount(true)
+	user, _ := nkeys.CreateUser()
+	userPub, _ := user.PublicKey()
+	userSeed, _ := user.Seed()
+	userJWT, err := jwt.NewUserClaims(userPub).Encode(account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := jwt.FormatUserConfig(userJWT, userSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	credsFile := filepath.Join(t.TempDir(), "user.creds")
+	if err := os.WriteFile(credsFile, creds, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, _ := natsServer(t, "2MB", fmt.Sprintf("operator: %s\nsystem_account: %s\nresolver: MEMORY\nresolver_preload: { %s: %s, %s: %s }",
+		operatorJWT, systemPub, systemPub, systemJWT, accountPub, accountJWT))
+
+	site := kvSite(t, "9080", map[string]string{"/*": "sessions"})
+	tester, logFile := kvServer(t, fmt.Sprintf("\t\tnats_url %s\n\t\tnats_creds %s", url, credsFile), site)
+	kvWant(t, tester.Client, base+"/", "incr sessions hits 1", "0 1")
+
+	cfg := kvGlobals(logFile, "\t\tnats_url "+url) + "\n" + site
+	resp, err := http.Post("http://localhost:2999/load", "text/caddyfile", strings.NewReader(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == 200 || !strings.Contains(strings.ToLower(string(body)), "authorization") {
+		t.Fatalf("a server in operator mode without nats_creds: %d %s", resp.StatusCode, body)
 	}
 }
