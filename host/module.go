@@ -30,6 +30,9 @@ type function struct {
 	name            string
 	params, results []api.ValueType
 	body            call
+	// backend: the call may wait on a backend, which then gets a
+	// callContext rather than the run's context.
+	backend bool
 }
 
 const (
@@ -39,18 +42,18 @@ const (
 
 // functions is the ABI, version 1, in the order of docs/host-abi.md.
 var functions = []function{
-	{"host_log", []api.ValueType{i32, i32, i32}, nil, hostLog},
-	{"kv_get", []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}, kvGet},
-	{"kv_set", []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}, kvSet},
-	{"kv_create", []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}, kvCreate},
-	{"kv_update", []api.ValueType{i32, i32, i32, i32, i32, i32, i64, i32}, []api.ValueType{i32}, kvUpdate},
-	{"kv_delete", []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}, kvDelete},
-	{"kv_increment", []api.ValueType{i32, i32, i32, i32, i64, i32}, []api.ValueType{i32}, kvIncrement},
-	{"kv_keys", []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}, kvKeys},
-	{"fetch", []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32}, fetch},
-	{"fetch_head", []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}, fetchHead},
-	{"fetch_body", []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}, fetchBody},
-	{"fetch_close", []api.ValueType{i32}, []api.ValueType{i32}, fetchClose},
+	{"host_log", []api.ValueType{i32, i32, i32}, nil, hostLog, false},
+	{"kv_get", []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}, kvGet, true},
+	{"kv_set", []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}, kvSet, true},
+	{"kv_create", []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}, kvCreate, true},
+	{"kv_update", []api.ValueType{i32, i32, i32, i32, i32, i32, i64, i32}, []api.ValueType{i32}, kvUpdate, true},
+	{"kv_delete", []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}, kvDelete, true},
+	{"kv_increment", []api.ValueType{i32, i32, i32, i32, i64, i32}, []api.ValueType{i32}, kvIncrement, true},
+	{"kv_keys", []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}, kvKeys, true},
+	{"fetch", []api.ValueType{i32, i32, i32, i32, i32}, []api.ValueType{i32}, fetch, true},
+	{"fetch_head", []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}, fetchHead, false},
+	{"fetch_body", []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}, fetchBody, false},
+	{"fetch_close", []api.ValueType{i32}, []api.ValueType{i32}, fetchClose, false},
 }
 
 // Functions lists the names of the ABI's functions, in the order of
@@ -89,6 +92,11 @@ func bind(f function) api.GoModuleFunc {
 		var t0 time.Time
 		if r.Observe != nil {
 			t0 = time.Now()
+		}
+		if f.backend {
+			callCtx, release := callContext(ctx)
+			defer release()
+			ctx = callCtx
 		}
 		g := newGuest(mod, stack)
 		st := f.body(ctx, r, &g)
