@@ -134,19 +134,40 @@ func (a *App) KV() (host.KV, error) {
 	if a.kv != nil {
 		return a.kv, nil
 	}
+	bus, err := a.openBus()
+	if err != nil {
+		return nil, err
+	}
+	kv, err := natsbus.NewKV(bus, a.kvCfg)
+	if err != nil {
+		return nil, fmt.Errorf("gojinn: %w", err)
+	}
+	a.kv = kv
+	return kv, nil
+}
+
+// Bus returns the connection to NATS, starting the embedded server (or
+// connecting to nats_url) on the first call: for what is built on
+// JetStream besides the stores (queues, MQTT).
+func (a *App) Bus() (*natsbus.Bus, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.openBus()
+}
+
+// openBus opens the bus once; a.mu is held.
+func (a *App) openBus() (*natsbus.Bus, error) {
+	if a.open != nil {
+		return a.open, nil
+	}
 	start := time.Now()
 	bus, err := natsbus.Open(a.bus)
 	if err != nil {
 		return nil, fmt.Errorf("gojinn: %w", err)
 	}
-	kv, err := natsbus.NewKV(bus, a.kvCfg)
-	if err != nil {
-		bus.Close()
-		return nil, fmt.Errorf("gojinn: %w", err)
-	}
-	a.open, a.kv = bus, kv
-	a.logger.Debug("key-value stores ready", zap.Duration("took", time.Since(start)))
-	return kv, nil
+	a.open = bus
+	a.logger.Debug("NATS ready", zap.Duration("took", time.Since(start)))
+	return bus, nil
 }
 
 // Start does nothing: NATS starts on the first KV call.

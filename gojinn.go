@@ -152,6 +152,8 @@ type Gojinn struct {
 	// host is what the guest's `gojinn` imports reach; nil when the
 	// module imports none.
 	host *hostAccess
+	// app is set for a trigger's function, provisioned by the app itself.
+	app *App
 }
 
 // CaddyModule returns the Caddy module information.

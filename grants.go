@@ -90,11 +90,15 @@ func (g *Gojinn) provisionHost(ctx caddy.Context) error {
 	// The method value is made once: per request it would allocate.
 	g.host = &hostAccess{grants: grants, observe: g.metrics.ObserveHostCall, fetch: client}
 	if len(g.KV) > 0 {
-		app, err := ctx.App("gojinn")
-		if err != nil {
-			return fmt.Errorf("gojinn: %s: loading the gojinn app: %w", g.Path, err)
+		gojinnApp := g.app
+		if gojinnApp == nil {
+			app, err := ctx.App("gojinn")
+			if err != nil {
+				return fmt.Errorf("gojinn: %s: loading the gojinn app: %w", g.Path, err)
+			}
+			gojinnApp = app.(*App)
 		}
-		gojinnApp := app.(*App)
+		var err error
 		if g.host.kv, err = gojinnApp.KV(); err != nil {
 			return fmt.Errorf("gojinn: %s: kv: %w", g.Path, err)
 		}
