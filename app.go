@@ -1,6 +1,7 @@
 package gojinn
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -66,6 +67,20 @@ type App struct {
 	// only; it takes effect when the server starts, not on a reload.
 	SyncInterval string `json:"sync_interval,omitempty"`
 
+	// Queues are job queues, each with the function that runs its jobs
+	// (docs/events.md).
+	Queues []*Queue `json:"queues,omitempty"`
+
+	// Crons run functions on schedules (docs/events.md).
+	Crons []*Cron `json:"crons,omitempty"`
+
+	// MQTT turns on the embedded server's MQTT listener and runs
+	// functions for its messages (docs/events.md).
+	MQTT *MQTT `json:"mqtt,omitempty"`
+
+	// triggers are Queues, Crons and MQTT, as the app drives them.
+	triggers []trigger
+
 	logger *zap.Logger
 	bus    natsbus.Config
 	kvCfg  natsbus.KVConfig
@@ -122,6 +137,26 @@ func (a *App) Provision(ctx caddy.Context) error {
 		}
 		a.bus.SyncInterval = d
 	}
+	return a.provisionTriggers(ctx)
+}
+
+// provisionTriggers provisions the queues, schedules and MQTT
+// subscriptions, with their functions.
+func (a *App) provisionTriggers(ctx caddy.Context) error {
+	for _, q := range a.Queues {
+		a.triggers = append(a.triggers, q)
+	}
+	for _, c := range a.Crons {
+		a.triggers = append(a.triggers, c)
+	}
+	if a.MQTT != nil {
+		a.triggers = append(a.triggers, a.MQTT)
+	}
+	for _, t := range a.triggers {
+		if err := t.provision(ctx, a); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -170,17 +205,39 @@ func (a *App) openBus() (*natsbus.Bus, error) {
 	return bus, nil
 }
 
-// Start does nothing: NATS starts on the first KV call.
-func (a *App) Start() error { return nil }
+// Start starts the triggers (queue consumers, schedules, MQTT
+// subscriptions). NATS itself starts on the first call that needs it.
+func (a *App) Start() error {
+	for i, t := range a.triggers {
+		if err := t.start(); err != nil {
+			for _, started := range a.triggers[:i] {
+				_ = started.stop()
+			}
+			return err
+		}
+	}
+	return nil
+}
 
-// Stop does nothing: the hold on NATS is released in Cleanup, which also
-// runs when a config fails to load after a handler took the stores.
-func (a *App) Stop() error { return nil }
+// Stop stops the triggers: no new runs start, runs in flight finish
+// within their grace period, unfinished jobs stay queued. The hold on
+// NATS is released in Cleanup, which also runs when a config fails to
+// load after a handler took the stores.
+func (a *App) Stop() error {
+	var errs []error
+	for _, t := range a.triggers {
+		errs = append(errs, t.stop())
+	}
+	return errors.Join(errs...)
+}
 
 // Cleanup releases this config's hold on NATS; the embedded server stops
 // when no config holds it any more (the next config took its own hold
 // before this one is cleaned up).
 func (a *App) Cleanup() error {
+	for _, t := range a.triggers {
+		t.cleanup()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.open != nil {

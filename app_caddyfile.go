@@ -38,6 +38,12 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 	given := map[string]bool{}
 	for d.NextBlock(0) {
 		option := d.Val()
+		if parse, ok := globalTriggerOptions[option]; ok {
+			if err := parse(d, app); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if given[option] {
 			return nil, d.Errf("%s is given twice", option)
 		}
