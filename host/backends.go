@@ -53,3 +53,15 @@ type FetchResponse struct {
 type Fetcher interface {
 	Fetch(ctx context.Context, req *FetchRequest) (*FetchResponse, error)
 }
+
+// Queue adds jobs to the gojinn app's queues (the app implements it on
+// JetStream). Queue names reach it already checked and granted; body and
+// header are the caller's to keep.
+type Queue interface {
+	// Enqueue stores one job of queue and returns its id: at most
+	// MaxJobID bytes, stable across the job's attempts. ErrUnavailable
+	// when the queue is full or cannot be reached, ErrTooLarge for a body
+	// over the queue's max_job_size, ErrNotFound for a queue the app
+	// lacks.
+	Enqueue(ctx context.Context, queue string, body []byte, header http.Header) (jobID string, err error)
+}

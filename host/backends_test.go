@@ -203,3 +203,34 @@ func (f *scriptedFetcher) Fetch(ctx context.Context, req *host.FetchRequest) (*h
 	}
 	return &host.FetchResponse{Status: reply.Status, Header: reply.Headers, Body: []byte(reply.Body)}, nil
 }
+
+// memoryQueue is a host.Queue for the tests: it records the jobs, with
+// ids job-1, job-2... (one sequence for all queues), and answers
+// unavailable for the queues in full.
+type memoryQueue struct {
+	mu   sync.Mutex
+	full []string
+	jobs []job
+}
+
+// job is one job a memoryQueue took.
+type job struct {
+	Queue string   `json:"queue"`
+	Body  byteSpec `json:"body"`
+	ID    string   `json:"id"`
+}
+
+// String is the job as a test compares it (an empty body is the same
+// whether nil or not).
+func (j job) String() string { return fmt.Sprintf("%s %x %s", j.Queue, []byte(j.Body), j.ID) }
+
+func (q *memoryQueue) Enqueue(_ context.Context, queue string, body []byte, _ http.Header) (string, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if slices.Contains(q.full, queue) {
+		return "", fmt.Errorf("queue %s is full: %w", queue, host.ErrUnavailable)
+	}
+	id := fmt.Sprintf("job-%d", len(q.jobs)+1)
+	q.jobs = append(q.jobs, job{queue, body, id})
+	return id, nil
+}

@@ -25,6 +25,8 @@ const (
 	MaxPageBytes         = 64 << 10 // bytes of keys in one kv_keys page
 	DefaultMaxValue      = 1 << 20  // kv_max_value
 	DefaultMaxFetchCalls = 50       // fetch_max_calls
+	MaxJobID             = 64       // bytes of a job id: enqueue's id buffer holds it
+	DefaultMaxJobSize    = 1 << 20  // bytes of a job's body (max_job_size)
 )
 
 // Grants is what one handler may use: built once from its config and
@@ -42,6 +44,12 @@ type Grants struct {
 	// MaxFetchCalls caps fetch calls per run (past it: limit); 0 means
 	// DefaultMaxFetchCalls.
 	MaxFetchCalls int
+	// Queues holds the queues the handler may enqueue jobs to (the
+	// `enqueue` grant); a queue not in it is denied.
+	Queues map[string]bool
+	// MaxJobSize caps an enqueued job's body, in bytes (over it:
+	// too_large); 0 means DefaultMaxJobSize.
+	MaxJobSize int
 }
 
 // Run is the state of one run that the `gojinn` functions use: attach it
@@ -56,11 +64,14 @@ type Run struct {
 	Grants *Grants
 	// KV is the key-value backend; nil makes granted calls unavailable.
 	KV KV
+	// Queue takes the jobs of enqueue; nil makes granted calls
+	// unavailable.
+	Queue Queue
 	// Log writes one host_log line: level 3 is error, any other info.
 	// msg is the guest's memory, valid only during the call: copy what
 	// you keep. nil drops the lines.
 	Log func(level int, msg []byte)
-	// Denied, when set, is told of each denied kv_* or fetch call (one
+	// Denied, when set, is told of each denied kv_*, fetch or enqueue call (one
 	// log line each, docs/host-abi.md): the function and why, e.g.
 	// `store "users" is not granted`.
 	Denied func(function, reason string)
@@ -112,6 +123,13 @@ func (r *Run) maxValue() int {
 		return DefaultMaxValue
 	}
 	return r.Grants.MaxValue
+}
+
+func (r *Run) maxJobSize() int {
+	if r.Grants.MaxJobSize <= 0 {
+		return DefaultMaxJobSize
+	}
+	return r.Grants.MaxJobSize
 }
 
 func (r *Run) maxFetchCalls() int {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,7 +29,7 @@ func mustVector(t *testing.T, src string) *vector {
 // request) is denied, whatever the grants would be; host_log is dropped.
 func TestNoRunDenied(t *testing.T) {
 	runVector(t, mustVector(t, `{
-		"grants": {"kv": {"s": "read-write"}, "fetch": true},
+		"grants": {"kv": {"s": "read-write"}, "fetch": true, "enqueue": ["q"]},
 		"kv": {"s": {"k": "v"}},
 		"calls": [
 			{"fn": "kv_get", "store": "s", "key": "k", "buf_cap": 8, "expect": {"status": "denied"}},
@@ -35,9 +37,10 @@ func TestNoRunDenied(t *testing.T) {
 			{"fn": "kv_keys", "store": "s", "buf_cap": 64, "expect": {"status": "denied"}},
 			{"fn": "fetch", "request": "{\"url\":\"https://a.example/\"}", "expect": {"status": "denied"}},
 			{"fn": "fetch_close", "handle": 1, "expect": {"status": "denied"}},
+			{"fn": "enqueue", "queue": "q", "body": "x", "buf_cap": 64, "expect": {"status": "denied"}},
 			{"fn": "host_log", "level": 3, "msg": "dropped"}
 		],
-		"after": {"kv": {"s": {"k": "v"}}, "sent": [], "logs": [], "denied": 0}
+		"after": {"kv": {"s": {"k": "v"}}, "sent": [], "logs": [], "enqueued": [], "denied": 0}
 	}`), true)
 }
 
@@ -53,6 +56,7 @@ func TestDeniedReasons(t *testing.T) {
 		{Fn: "kv_set", Store: bytesOf("settings"), Key: bytesOf("k")},
 		{Fn: "kv_get", Store: bytesOf("users"), Key: bytesOf("k")},
 		{Fn: "fetch", Req: bytesOf(`{"url":"https://a.example/"}`)},
+		{Fn: "enqueue", Queue: bytesOf("billing"), BufCap: 64},
 	} {
 		if err := c.encode(p); err != nil {
 			t.Fatal(err)
@@ -63,6 +67,7 @@ func TestDeniedReasons(t *testing.T) {
 		`kv_set: store "settings" is granted read-only`,
 		`kv_get: store "users" is not granted`,
 		`fetch: no fetch allow-list is granted`,
+		`enqueue: queue "billing" is not granted`,
 	}
 	if fmt.Sprint(reasons) != fmt.Sprint(want) {
 		t.Fatalf("reasons %q, want %q", reasons, want)
@@ -238,5 +243,44 @@ func TestCloseFreesResponses(t *testing.T) {
 	}
 	if st := host.Status(binary.LittleEndian.Uint32(q.run(t, context.Background(), run)[0])); st != host.StatusInvalid {
 		t.Fatalf("after Close: fetch_body %s, want invalid", st)
+	}
+}
+
+// failingQueue fails every Enqueue with err, or answers id.
+type failingQueue struct {
+	id  string
+	err error
+}
+
+func (f failingQueue) Enqueue(context.Context, string, []byte, http.Header) (string, error) {
+	return f.id, f.err
+}
+
+// enqueue's backend failures are its status; a Run with the grant but no
+// Queue answers unavailable, and an id over MaxJobID (a broken backend)
+// is io_error rather than a truncated id.
+func TestEnqueueBackendFailures(t *testing.T) {
+	grants := &host.Grants{Queues: map[string]bool{"q": true}}
+	for _, tc := range []struct {
+		queue host.Queue
+		want  host.Status
+	}{
+		{nil, host.StatusUnavailable},
+		{failingQueue{err: fmt.Errorf("stream full: %w", host.ErrUnavailable)}, host.StatusUnavailable},
+		{failingQueue{err: fmt.Errorf("over max_job_size: %w", host.ErrTooLarge)}, host.StatusTooLarge},
+		{failingQueue{err: fmt.Errorf("no queue q: %w", host.ErrNotFound)}, host.StatusNotFound},
+		{failingQueue{err: errors.New("disk on fire")}, host.StatusIOError},
+		{failingQueue{id: strings.Repeat("i", host.MaxJobID+1)}, host.StatusIOError},
+		{failingQueue{id: strings.Repeat("i", host.MaxJobID)}, host.StatusOK},
+	} {
+		p := newProgram()
+		c := vectorCall{Fn: "enqueue", Queue: bytesOf("q"), Body: bytesOf("b"), BufCap: host.MaxJobID}
+		if err := c.encode(p); err != nil {
+			t.Fatal(err)
+		}
+		out := p.run(t, context.Background(), &host.Run{Grants: grants, Queue: tc.queue})
+		if st := host.Status(binary.LittleEndian.Uint32(out[0])); st != tc.want {
+			t.Errorf("%v: %s, want %s", tc.queue, st, tc.want)
+		}
 	}
 }

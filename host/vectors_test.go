@@ -28,6 +28,7 @@ type vector struct {
 	Grants vectorGrants                 `json:"grants"`
 	KV     map[string]map[string]string `json:"kv"`
 	Fetch  []fetchReply                 `json:"fetch"`
+	Full   []string                     `json:"full_queues"`
 	Calls  []vectorCall                 `json:"calls"`
 	After  vectorAfter                  `json:"after"`
 }
@@ -37,6 +38,8 @@ type vectorGrants struct {
 	Fetch         bool              `json:"fetch"`
 	MaxFetchCalls int               `json:"max_fetch_calls"`
 	MaxValue      int               `json:"max_value"`
+	Enqueue       []string          `json:"enqueue"`
+	MaxJobSize    int               `json:"max_job_size"`
 }
 
 type vectorCall struct {
@@ -50,6 +53,7 @@ type vectorCall struct {
 	After  *byteSpec  `json:"after"`
 	Req    *byteSpec  `json:"request"`
 	Body   *byteSpec  `json:"body"`
+	Queue  *byteSpec  `json:"queue"`
 	BufCap uint32     `json:"buf_cap"`
 	TTL    int32      `json:"ttl"`
 	Rev    uint64     `json:"rev"`
@@ -78,6 +82,7 @@ type vectorAfter struct {
 	Sent   []sentRequest                `json:"sent"`
 	Logs   []logLine                    `json:"logs"`
 	Denied *int                         `json:"denied"`
+	Jobs   []job                        `json:"enqueued"`
 }
 
 type sentRequest struct {
@@ -212,6 +217,8 @@ func (c *vectorCall) encode(p *program) error {
 		args = append([]uint64{uint64(c.Handle)}, buf...)
 	case "fetch_close":
 		args = []uint64{uint64(c.Handle)}
+	case "enqueue":
+		args = slices.Concat(arg("queue", addrStore, c.Queue), arg("body", addrValue, c.Body), buf)
 	default:
 		return fmt.Errorf("unknown function %q", c.Fn)
 	}
@@ -313,7 +320,14 @@ func runVector(t *testing.T, v *vector, noRun bool) {
 		kv.load(store, contents)
 	}
 	fetcher := &scriptedFetcher{replies: v.Fetch}
-	grants := &host.Grants{KV: map[string]host.Access{}, MaxFetchCalls: v.Grants.MaxFetchCalls, MaxValue: v.Grants.MaxValue}
+	queue := &memoryQueue{full: v.Full}
+	grants := &host.Grants{
+		KV: map[string]host.Access{}, MaxFetchCalls: v.Grants.MaxFetchCalls, MaxValue: v.Grants.MaxValue,
+		Queues: map[string]bool{}, MaxJobSize: v.Grants.MaxJobSize,
+	}
+	for _, q := range v.Grants.Enqueue {
+		grants.Queues[q] = true
+	}
 	for store, access := range v.Grants.KV {
 		grants.KV[store] = map[string]host.Access{"read": host.Read, "read-write": host.ReadWrite}[access]
 	}
@@ -323,7 +337,7 @@ func runVector(t *testing.T, v *vector, noRun bool) {
 	logs := []logLine{}
 	denied := 0
 	run := &host.Run{
-		Handler: "vectors", Grants: grants, KV: kv,
+		Handler: "vectors", Grants: grants, KV: kv, Queue: queue,
 		Log:    func(level int, msg []byte) { logs = append(logs, logLine{int32(level), string(msg)}) },
 		Denied: func(string, string) { denied++ },
 	}
@@ -368,6 +382,9 @@ func runVector(t *testing.T, v *vector, noRun bool) {
 	}
 	if a.Logs != nil && !reflect.DeepEqual(logs, a.Logs) {
 		t.Errorf("log lines: %+v, want %+v", logs, a.Logs)
+	}
+	if a.Jobs != nil && fmt.Sprint(queue.jobs) != fmt.Sprint(a.Jobs) {
+		t.Errorf("jobs enqueued: %+v, want %+v", queue.jobs, a.Jobs)
 	}
 	if a.Denied != nil && denied != *a.Denied {
 		t.Errorf("denied calls reported: %d, want %d", denied, *a.Denied)
