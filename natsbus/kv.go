@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -59,6 +57,10 @@ type KV struct {
 
 	mu      sync.Mutex
 	buckets map[string]jetstream.KeyValue
+
+	// counters serialise this process's increments of a key and remember
+	// its last value (increment.go).
+	counters [counterStripes]counter
 }
 
 // Validate checks the prefix and the size cap.
@@ -290,48 +292,6 @@ func (k *KV) Delete(ctx context.Context, store, key string) (err error) {
 		return err
 	}
 	return b.Purge(ctx, encodeKey(key), jetstream.PurgeTTL(markerTTL))
-}
-
-// Increment adds by to the key's decimal value (absent: 0) and returns
-// the sum: a compare-and-swap loop on the key's revision, so concurrent
-// increments never lose one. host.ErrInvalid if the value is not a
-// decimal integer or the sum would overflow. The new value does not
-// expire.
-func (k *KV) Increment(ctx context.Context, store, key string, by int64) (sum int64, err error) {
-	ctx, end := k.begin(ctx, store)
-	defer end(&err)
-	b, err := k.open(ctx, store, key)
-	if err != nil {
-		return 0, err
-	}
-	enc := encodeKey(key)
-	for {
-		var n int64
-		var rev uint64
-		e, err := b.Get(ctx, enc)
-		switch {
-		case err == nil:
-			rev = e.Revision()
-			if n, err = strconv.ParseInt(string(e.Value()), 10, 64); err != nil {
-				return 0, fmt.Errorf("%w: the value of %q is not a decimal integer", host.ErrInvalid, key)
-			}
-		case !errors.Is(err, jetstream.ErrKeyNotFound) && !errors.Is(err, jetstream.ErrKeyDeleted):
-			return 0, err
-		}
-		if by > 0 && n > math.MaxInt64-by || by < 0 && n < math.MinInt64-by {
-			return 0, fmt.Errorf("%w: %d + %d overflows a 64-bit integer", host.ErrInvalid, n, by)
-		}
-		value := []byte(strconv.FormatInt(n+by, 10))
-		if rev == 0 {
-			_, err = b.Create(ctx, enc, value)
-		} else {
-			_, err = b.Update(ctx, enc, value, rev)
-		}
-		if !errors.Is(err, jetstream.ErrKeyExists) {
-			return n + by, err
-		}
-		// Another writer came first: read again.
-	}
 }
 
 // Keys returns up to limit keys that start with prefix, in byte order,
