@@ -1,6 +1,7 @@
 package gojinn
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,11 +45,12 @@ func init() {
 //	    fetch_timeout   <duration>
 //	    fetch_max_body  <size>
 //	    fetch_max_calls <int>
+//	    enqueue         <queue...>
 //	}
 //
 // With one argument, it is the module's path; with two, the first is a
 // matcher. Each subdirective may be given once, except env and kv (once
-// per name) and args and fetch (appended). Limits must be greater than 0 (pool_size may be 0):
+// per name) and args, fetch and enqueue (appended; a queue once). Limits must be greater than 0 (pool_size may be 0):
 // omitting one is how to get its default.
 func parseCaddyfile(h httpcaddyfile.Helper) ([]httpcaddyfile.ConfigValue, error) {
 	h.Next() // the directive's name
@@ -176,6 +178,8 @@ func (g *Gojinn) unmarshalBlock(d *caddyfile.Dispenser, extra extraOption) error
 			g.FetchMaxBody, err = sizeArg(d)
 		case "fetch_max_calls":
 			g.FetchMaxCalls, err = intArg(d, 1)
+		case "enqueue":
+			err = g.unmarshalEnqueue(d)
 		default:
 			return d.Errf("unknown subdirective %q", option)
 		}
@@ -190,7 +194,7 @@ func (g *Gojinn) unmarshalBlock(d *caddyfile.Dispenser, extra extraOption) error
 }
 
 // repeatable are the subdirectives that may be given more than once.
-var repeatable = map[string]bool{"env": true, "args": true, "kv": true, "fetch": true}
+var repeatable = map[string]bool{"env": true, "args": true, "kv": true, "fetch": true, "enqueue": true}
 
 // unmarshalKV reads `kv <store> [read|readwrite]`.
 func (g *Gojinn) unmarshalKV(d *caddyfile.Dispenser) error {
@@ -217,6 +221,25 @@ func (g *Gojinn) unmarshalKV(d *caddyfile.Dispenser) error {
 		}
 	}
 	g.KV = append(g.KV, grant)
+	return nil
+}
+
+// unmarshalEnqueue reads `enqueue <queue...>`: names of queues, each
+// once. That the gojinn app has them is checked at load.
+func (g *Gojinn) unmarshalEnqueue(d *caddyfile.Dispenser) error {
+	args := d.RemainingArgs()
+	if len(args) == 0 {
+		return d.Err("enqueue needs at least one queue name")
+	}
+	for _, q := range args {
+		if !storeName.MatchString(q) {
+			return d.Errf("enqueue: %q is not a valid queue name (1 to 64 letters, digits, '_' or '-')", q)
+		}
+		if slices.Contains(g.Enqueue, q) {
+			return d.Errf("enqueue %s is given twice", q)
+		}
+		g.Enqueue = append(g.Enqueue, q)
+	}
 	return nil
 }
 

@@ -78,6 +78,10 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"gojinn app.wasm {\n\t\tfetch_timeout 0s\n\t}", "fetch_timeout must be greater than 0"},
 		{"gojinn app.wasm {\n\t\tfetch_max_body 0\n\t}", "fetch_max_body must be greater than 0"},
 		{"gojinn app.wasm {\n\t\tfetch_max_calls 0\n\t}", "fetch_max_calls must be greater than 0"},
+		{"gojinn app.wasm {\n\t\tenqueue\n\t}", "enqueue needs at least one queue name"},
+		{"gojinn app.wasm {\n\t\tenqueue my.queue\n\t}", `enqueue: "my.queue" is not a valid queue name`},
+		{"gojinn app.wasm {\n\t\tenqueue orders\n\t\tenqueue mail orders\n\t}", "enqueue orders is given twice"},
+		{"gojinn app.wasm {\n\t\tenqueue a b a\n\t}", "enqueue a is given twice"},
 	}
 	for _, tc := range cases {
 		cfg := ":8080 {\n\t" + tc.body + "\n}\n"

@@ -139,6 +139,12 @@ type Gojinn struct {
 	// the `limit` status. Default: 50.
 	FetchMaxCalls int `json:"fetch_max_calls,omitempty"`
 
+	// Enqueue grants the guest the gojinn app's queues, by name: the
+	// guest may add jobs to them with the `enqueue` host function
+	// (docs/host-abi.md). Each must be a queue of the gojinn app, or the
+	// config fails to load. Default: none.
+	Enqueue []string `json:"enqueue,omitempty"`
+
 	name    string
 	logger  *zap.Logger
 	key     string // compiledModules key

@@ -37,6 +37,7 @@ type hostAccess struct {
 	kv      host.KV // nil without a kv grant
 	observe func(function string, st host.Status, d time.Duration)
 	fetch   *fetch.Client // nil without an allow-list
+	queue   host.Queue    // nil without an enqueue grant
 }
 
 // close closes the fetch client's idle connections at once (calls in
@@ -82,22 +83,28 @@ func (g *Gojinn) provisionHost(ctx caddy.Context) error {
 		if client != nil {
 			client.Close()
 		}
-		if len(g.KV) > 0 || len(g.Fetch) > 0 {
-			g.logger.Warn("the module imports nothing from gojinn: its kv and fetch grants are unused")
+		if len(g.KV) > 0 || len(g.Fetch) > 0 || len(g.Enqueue) > 0 {
+			g.logger.Warn("the module imports nothing from gojinn: its kv, fetch and enqueue grants are unused")
 		}
 		return nil
 	}
 	// The method value is made once: per request it would allocate.
 	g.host = &hostAccess{grants: grants, observe: g.metrics.ObserveHostCall, fetch: client}
-	if len(g.KV) > 0 {
-		gojinnApp := g.app
-		if gojinnApp == nil {
-			app, err := ctx.App("gojinn")
-			if err != nil {
-				return fmt.Errorf("gojinn: %s: loading the gojinn app: %w", g.Path, err)
-			}
-			gojinnApp = app.(*App)
+	if len(g.KV) == 0 && len(g.Enqueue) == 0 {
+		return nil
+	}
+	gojinnApp := g.app
+	if gojinnApp == nil {
+		app, err := ctx.App("gojinn")
+		if err != nil {
+			return fmt.Errorf("gojinn: %s: loading the gojinn app: %w", g.Path, err)
 		}
+		gojinnApp = app.(*App)
+	}
+	if err := g.provisionEnqueue(gojinnApp); err != nil {
+		return err
+	}
+	if len(g.KV) > 0 {
 		var err error
 		if g.host.kv, err = gojinnApp.KV(); err != nil {
 			return fmt.Errorf("gojinn: %s: kv: %w", g.Path, err)
@@ -139,6 +146,7 @@ func (h *hostAccess) run(g *Gojinn, stderr *guestStderr) *host.Run {
 		Handler: g.name,
 		Grants:  &h.grants,
 		KV:      h.kv,
+		Queue:   h.queue,
 		Log:     stderr.hostLog,
 		Denied:  stderr.denied,
 		Observe: h.observe,

@@ -1,4 +1,4 @@
-;; kv-do: runs the key-value operation the request body names, through the
+;; kv-do: runs the key-value (or queue) operation the request body names, through the
 ;; gojinn host functions (docs/host-abi.md), and answers 200 with its status
 ;; code and result in the body. Body: space-separated words, no quotes or
 ;; backslashes; "-" is the empty string:
@@ -9,6 +9,7 @@
 ;;   del <store> <key>                -> "<status>"
 ;;   incr <store> <key> <by>          -> "<status> <value>"
 ;;   keys <store> <prefix> <after>    -> "<status> <count> <more> <key>,<key>,..."
+;;   enqueue <queue> <body>           -> "<status> <job id>" (id buffer: 64 bytes)
 ;; Memory: 0..1023 scratch (iovecs, out-parameters, words), 1024.. texts,
 ;; 8192.. stdin (64 KiB), 73728.. value or page buffer (68 KiB), 143360.. output.
 (module
@@ -21,6 +22,7 @@
   (import "gojinn" "kv_delete" (func $kv_delete (param i32 i32 i32 i32) (result i32)))
   (import "gojinn" "kv_increment" (func $kv_increment (param i32 i32 i32 i32 i64 i32) (result i32)))
   (import "gojinn" "kv_keys" (func $kv_keys (param i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "gojinn" "enqueue" (func $enqueue (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 4)
   (data (i32.const 1024) "{\"status\":200,\"body\":\"")
   (data (i32.const 1100) "\"}")
@@ -179,6 +181,11 @@
       (if (i32.eqz (call $status (call $kv_increment (call $wp (i32.const 1)) (call $wl (i32.const 1)) (call $wp (i32.const 2)) (call $wl (i32.const 2))
           (call $num (i32.const 3)) (i32.const 56))))
         (then (call $puti (i64.load (i32.const 56)))))
+      (return)))
+    (if (i32.eq (local.get $op) (i32.const 101)) (then ;; enqueue
+      (if (i32.eqz (call $status (call $enqueue (call $wp (i32.const 1)) (call $wl (i32.const 1)) (call $wp (i32.const 2)) (call $wl (i32.const 2))
+          (i32.const 73728) (i32.const 64) (i32.const 40))))
+        (then (call $put (i32.const 73728) (i32.load (i32.const 40)))))
       (return)))
     (if (i32.eq (local.get $op) (i32.const 107)) (then ;; keys
       (if (i32.eqz (call $status (call $kv_keys (call $wp (i32.const 1)) (call $wl (i32.const 1)) (call $wp (i32.const 2)) (call $wl (i32.const 2))

@@ -1,0 +1,59 @@
+package gojinn_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
+
+	"github.com/gojinn/gojinn/internal/testguest"
+)
+
+// A guest granted `enqueue orders` (kv-do's "enqueue" operation) adds a
+// job that the queue's function (queue-probe, which logs each run's
+// request) then runs: POST /queue/orders with the guest's body and the job
+// id the guest got. A queue the block does not grant is denied, with its
+// log line, and runs nothing.
+func TestEnqueueFromGuest(t *testing.T) {
+	probe := testguest.WAT(t, "queue-probe")
+	block := dataDirBlock(t.TempDir()) + fmt.Sprintf("\n\t\tqueue orders %s {\n\t\t}\n\t\tqueue billing %s {\n\t\t}", probe, probe)
+	site := fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tenqueue orders\n\t}\n}\n", testguest.WAT(t, "kv-do"))
+	tester, logFile := kvServer(t, block, site)
+
+	status, id, _ := strings.Cut(kvDo(t, tester.Client, base, "enqueue orders order-42"), " ")
+	if status != "0" || id == "" {
+		t.Fatalf("enqueue orders: status %s, id %q; want 0 (ok) and an id", status, id)
+	}
+	run := waitForLog(t, logFile, "gojinn", func(e map[string]any) bool {
+		return strings.Contains(fmt.Sprint(e["msg"]), "order-42")
+	})
+	line := fmt.Sprint(run["msg"])
+	for _, want := range []string{`"method":"POST"`, `"uri":"/queue/orders"`, `"body":"order-42"`, id, `"X-Gojinn-Trigger":["queue"]`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the job's run got %s, want it to hold %s", line, want)
+		}
+	}
+
+	kvWant(t, tester.Client, base, "enqueue billing secret-job", "2") // denied
+	waitForLog(t, logFile, "http.handlers.gojinn", func(e map[string]any) bool {
+		return e["msg"] == "host call denied" && strings.Contains(fmt.Sprint(e), `queue "billing" is not granted`)
+	})
+	kvDo(t, tester.Client, base, "enqueue orders after-denied")
+	waitForLog(t, logFile, "gojinn", func(e map[string]any) bool {
+		return strings.Contains(fmt.Sprint(e["msg"]), "after-denied")
+	})
+	for _, e := range logEntries(t, logFile, "gojinn") {
+		if strings.Contains(fmt.Sprint(e["msg"]), "secret-job") {
+			t.Errorf("the denied job ran: %v", e)
+		}
+	}
+}
+
+// A grant of a queue the gojinn app lacks fails the load, naming it.
+func TestEnqueueGrantUnknownQueue(t *testing.T) {
+	probe := testguest.WAT(t, "queue-probe")
+	cfg := kvGlobals(t.TempDir()+"/caddy.log", dataDirBlock(t.TempDir())+"\n\t\tqueue orders "+probe) +
+		fmt.Sprintf("\nhttp://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tenqueue orders shipping\n\t}\n}\n", testguest.WAT(t, "kv-do"))
+	caddytest.AssertLoadError(t, cfg, "caddyfile", "enqueue: no queue \\\"shipping\\\" in the gojinn global options")
+}
