@@ -20,6 +20,13 @@ import (
 // [Slot.Run] (for a pooled instance, once its request was delivered;
 // none before), and it is done as soon as the run is stopped, which a
 // blocking host function must watch (wazero never interrupts one).
+//
+// That context is valid only during the call: the sandbox reuses it for
+// later runs. A host function must not keep it, nor hand it to code that
+// may use it after the call returns (a context derived from it may be
+// watched by a goroutine that outlives the call): read its values and
+// Done channel during the call and give such code a context of its own
+// (as host.callContext does).
 type HostModule interface {
 	// Name is the import module's name, as guests import it.
 	Name() string
