@@ -73,6 +73,9 @@ type Config struct {
 	// SyncAlways makes the embedded server sync every write to disk
 	// before acknowledging it.
 	SyncAlways bool
+	// MQTT turns on the embedded server's MQTT listener (nil: off). It
+	// takes effect when the server starts: a reload that changes it fails.
+	MQTT *MQTTConfig
 	// Logger receives the embedded server's log and connection events.
 	// Default: none.
 	Logger *zap.Logger
@@ -94,6 +97,7 @@ type shared struct {
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	sync   string // the embedded server's sync setting, for a warning on reuse
+	mqtt   string // the embedded server's MQTT setup (MQTTConfig.key)
 	log    *zap.Logger
 	unlock func() // releases the store directory's lock
 }
@@ -128,6 +132,8 @@ func Open(cfg Config) (*Bus, error) {
 		}
 		s.key = key
 		running[key] = s
+	} else if s.srv != nil && s.mqtt != cfg.MQTT.key() {
+		return nil, errors.New("natsbus: the MQTT settings (mqtt_listen, its users, TLS and topic filters) changed: they take effect when Caddy restarts the embedded NATS server")
 	} else if s.srv != nil && s.sync != syncSetting(cfg) {
 		cfg.Logger.Warn("the embedded NATS server keeps its sync setting until Caddy restarts",
 			zap.String("running", s.sync), zap.String("configured", syncSetting(cfg)))
@@ -208,6 +214,12 @@ func startEmbedded(cfg Config) (s *shared, err error) {
 		SyncInterval: cfg.SyncInterval,
 		SyncAlways:   cfg.SyncAlways,
 	}
+	auth := nats.Name("gojinn")
+	if cfg.MQTT != nil {
+		if auth, err = applyMQTT(opts, cfg.MQTT); err != nil {
+			return nil, err
+		}
+	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: embedded NATS server: %w", err)
@@ -223,7 +235,7 @@ func startEmbedded(cfg Config) (s *shared, err error) {
 		}
 		return nil, fmt.Errorf("natsbus: embedded NATS server on %s did not start: %s", cfg.StoreDir, why)
 	}
-	nc, err := nats.Connect("", nats.InProcessServer(srv), nats.Name("gojinn"), nats.MaxReconnects(-1))
+	nc, err := nats.Connect("", nats.InProcessServer(srv), nats.Name("gojinn"), auth, nats.MaxReconnects(-1))
 	if err != nil {
 		srv.Shutdown()
 		srv.WaitForShutdown()
@@ -237,7 +249,7 @@ func startEmbedded(cfg Config) (s *shared, err error) {
 		return nil, fmt.Errorf("natsbus: JetStream: %w", err)
 	}
 	cfg.Logger.Info("embedded NATS server started", zap.String("store_dir", cfg.StoreDir), zap.String("sync", syncSetting(cfg)))
-	return &shared{srv: srv, nc: nc, js: js, sync: syncSetting(cfg), log: cfg.Logger, unlock: unlock}, nil
+	return &shared{srv: srv, nc: nc, js: js, sync: syncSetting(cfg), mqtt: cfg.MQTT.key(), log: cfg.Logger, unlock: unlock}, nil
 }
 
 // connect connects to an external server and checks that it has

@@ -1,0 +1,236 @@
+package gojinn_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+
+	"github.com/gojinn/gojinn"
+	"github.com/gojinn/gojinn/internal/testguest"
+)
+
+// mqttClient runs a Mosquitto command-line client (Debian's
+// mosquitto-clients) against the MQTT listener on port, and returns its
+// output and error.
+func mqttClient(t *testing.T, name, port string, args ...string) (string, error) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Fatalf("%s is required (apt-get install mosquitto-clients): %v", name, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, name, append([]string{"-h", "127.0.0.1", "-p", port}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
+// publish publishes payload to topic with QoS 1 (mosquitto_pub returns
+// once it has the PUBACK).
+func publish(t *testing.T, port, topic, payload string) {
+	t.Helper()
+	if out, err := mqttClient(t, "mosquitto_pub", port, "-q", "1", "-t", topic, "-m", payload); err != nil {
+		t.Fatalf("mosquitto_pub %s: %v: %s", topic, err, out)
+	}
+}
+
+// guestRuns are the mqtt-go guest's log lines of body.
+func guestRuns(t *testing.T, logFile, body string) []map[string]any {
+	t.Helper()
+	var runs []map[string]any
+	for _, e := range allLogEntries(t, logFile) {
+		if e["msg"] == "mqtt-go got a message" && e["body"] == body {
+			runs = append(runs, e)
+		}
+	}
+	return runs
+}
+
+// allLogEntries are the JSON entries of every logger in Caddy's log.
+func allLogEntries(t *testing.T, logFile string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(readFile(t, logFile), "\n") {
+		var e map[string]any
+		if json.Unmarshal([]byte(line), &e) == nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// waitForRuns polls the log until body ran n times (or more) and returns
+// the runs.
+func waitForRuns(t *testing.T, logFile, body string, n int) []map[string]any {
+	t.Helper()
+	for range 200 {
+		if runs := guestRuns(t, logFile, body); len(runs) >= n {
+			return runs
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%q did not run %d times in 20s; log:\n%s", body, n, readFile(t, logFile))
+	return nil
+}
+
+// TestMQTTDelivers: QoS 1 messages from a real MQTT client reach the
+// function of the matching filter as POST /mqtt/<topic>; a failing run
+// gets the message again until it succeeds (exactly 3 runs for a guest
+// that fails twice), and a message failing max_attempts times is dropped
+// with one error line, after exactly that many runs.
+func TestMQTTDelivers(t *testing.T) {
+	wasm := testguest.Go(t, "mqtt-go")
+	port := freeTCPPort(t)
+	block := fmt.Sprintf(`%s
+		mqtt_listen 127.0.0.1:%s
+		mqtt "sensors/+/temperature" %[3]s
+		mqtt "jobs/#" %[3]s {
+			max_attempts 3
+			backoff 100ms 200ms
+			timeout 10s
+		}`, dataDirBlock(t.TempDir()), port, wasm)
+	_, logFile := kvServer(t, block, "http://127.0.0.1:9080 {\n\trespond ok\n}\n")
+
+	publish(t, port, "sensors/kitchen/temperature", "21.5")
+	run := waitForRuns(t, logFile, "21.5", 1)[0]
+	want := map[string]any{"method": "POST", "uri": "/mqtt/sensors/kitchen/temperature", "trigger": "mqtt", "topic": "sensors/kitchen/temperature", "attempt": "1"}
+	for k, v := range want {
+		if run[k] != v {
+			t.Errorf("run %s = %v, want %v", k, run[k], v)
+		}
+	}
+
+	publish(t, port, "jobs/flaky", "flaky")
+	publish(t, port, "jobs", "fail") // jobs/# matches jobs itself
+	dropped := waitForLog(t, logFile, "gojinn.mqtt", func(e map[string]any) bool {
+		return e["msg"] == "MQTT message dropped after its last attempt"
+	})
+	if dropped["topic"] != "jobs" || dropped["attempts"] != 3.0 || dropped["status"] != 500.0 {
+		t.Errorf("drop line %v, want topic jobs, 3 attempts, status 500", dropped)
+	}
+	if runs := guestRuns(t, logFile, "fail"); len(runs) != 3 {
+		t.Errorf("the failing message ran %d times, want 3 (max_attempts)", len(runs))
+	}
+	runs := waitForRuns(t, logFile, "flaky", 3)
+	for i, r := range runs {
+		if r["attempt"] != fmt.Sprint(i+1) {
+			t.Errorf("flaky run %d has X-Gojinn-Attempt %v", i+1, r["attempt"])
+		}
+	}
+	mfs := waitForMetric(t, "MQTT messages done", func(mfs families) bool {
+		return mqttCount(mfs, "jobs/#", "done") == 1
+	})
+	if got := mqttCount(mfs, "jobs/#", "retried"); got != 4 {
+		t.Errorf("retried = %v, want 4 (2 for the flaky message, 2 for the failing one)", got)
+	}
+	if got := mqttCount(mfs, "jobs/#", "dropped"); got != 1 {
+		t.Errorf("dropped = %v, want 1", got)
+	}
+	if got := mqttCount(mfs, "sensors/+/temperature", "done"); got != 1 {
+		t.Errorf("sensors done = %v, want 1", got)
+	}
+	if runs := guestRuns(t, logFile, "flaky"); len(runs) != 3 {
+		t.Errorf("the flaky message ran %d times after it succeeded, want 3", len(runs))
+	}
+}
+
+// mqttCount is gojinn_mqtt_messages_total{filter, outcome}.
+func mqttCount(mfs families, filter, outcome string) float64 {
+	for _, m := range mfs["gojinn_mqtt_messages_total"].GetMetric() {
+		if l := labels(m); l["filter"] == filter && l["outcome"] == outcome {
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
+}
+
+// TestMQTTConfinement: an MQTT client publishes to the configured filters
+// and nothing else: it cannot write or read a key-value store, reach
+// JetStream's API or another subject, and cannot subscribe at all.
+func TestMQTTConfinement(t *testing.T) {
+	wasm := testguest.Go(t, "mqtt-go")
+	port := freeTCPPort(t)
+	block := fmt.Sprintf("%s\n\t\tmqtt_listen 127.0.0.1:%s\n\t\tmqtt \"sensors/#\" %s", dataDirBlock(t.TempDir()), port, wasm)
+	tester, logFile := kvServer(t, block, kvSite(t, "9080", map[string]string{"/*": "sessions"}))
+	url := "http://127.0.0.1:9080/"
+	kvWant(t, tester.Client, url, "set sessions greeting hello", "0 1")
+
+	for _, topic := range []string{"$KV/gojinn_sessions/greeting", "$JS/API/STREAM/DELETE/gojinn_mqtt", "other/topic"} {
+		_, _ = mqttClient(t, "mosquitto_pub", port, "-q", "1", "-t", topic, "-m", "evil")
+		subject := strings.ReplaceAll(topic, "/", ".")
+		waitForLog(t, logFile, "gojinn.nats", func(e map[string]any) bool {
+			msg, _ := e["msg"].(string)
+			return strings.Contains(msg, "Publish Violation") && strings.Contains(msg, `"`+subject+`"`)
+		})
+	}
+	kvWant(t, tester.Client, url, "get sessions greeting", "0 hello")
+	for _, topic := range []string{"$KV/gojinn_sessions/#", "sensors/#", "#"} {
+		out, err := mqttClient(t, "mosquitto_sub", port, "-q", "1", "-t", topic, "-C", "1", "-W", "5")
+		if !strings.Contains(out, "All subscription requests were denied") {
+			t.Errorf("mosquitto_sub %s: %v %q, want the subscription denied", topic, err, out)
+		}
+	}
+	// The allowed filter still works, and nothing else ran.
+	publish(t, port, "sensors/a", "ok")
+	waitForRuns(t, logFile, "ok", 1)
+	if runs := guestRuns(t, logFile, "evil"); len(runs) != 0 {
+		t.Errorf("%d runs of messages outside the filters", len(runs))
+	}
+}
+
+// TestMQTTSettingErrors: MQTT settings that would expose the listener or
+// reach NATS's own subjects fail the load.
+func TestMQTTSettingErrors(t *testing.T) {
+	wasm := testguest.WAT(t, "ok")
+	sub := func(filter string) []*gojinn.MQTTSubscription {
+		return []*gojinn.MQTTSubscription{{Filter: filter, Function: &gojinn.Gojinn{Path: wasm}}}
+	}
+	cases := []struct {
+		mqtt *gojinn.MQTT
+		url  string
+		want string
+	}{
+		{&gojinn.MQTT{Listen: "0.0.0.0:1883"}, "", "beyond loopback needs mqtt_user and mqtt_password over TLS"},
+		{&gojinn.MQTT{Listen: "192.0.2.1:1883", User: "u", Password: "p"}, "", "beyond loopback needs"},
+		{&gojinn.MQTT{Listen: "127.0.0.1:1883", User: "u"}, "", "mqtt_user and mqtt_password go together"},
+		{&gojinn.MQTT{Listen: "127.0.0.1"}, "", "want host:port"},
+		{&gojinn.MQTT{Listen: "127.0.0.1:1883", TLSCert: "/nonexistent.pem", TLSKey: "/nonexistent.key"}, "", "mqtt_tls"},
+		{&gojinn.MQTT{Listen: "127.0.0.1:1883"}, "nats://127.0.0.1:1", "with nats_url, turn MQTT on in that server"},
+		{&gojinn.MQTT{Subscriptions: sub("a/b")}, "", "mqtt filters need mqtt_listen"},
+		{&gojinn.MQTT{Listen: "127.0.0.1:1883", Subscriptions: sub("$KV/x/#")}, "", "first level must be a name"},
+		{&gojinn.MQTT{Listen: "127.0.0.1:1883", Subscriptions: sub("+/temperature")}, "", "first level must be a name"},
+		{&gojinn.MQTT{Listen: "127.0.0.1:1883", Subscriptions: sub("a/#/b")}, "", "a level is empty or holds"},
+		{&gojinn.MQTT{Listen: "127.0.0.1:1883", Subscriptions: sub("a/x.y")}, "", "a level is empty or holds"},
+	}
+	for i, tc := range cases {
+		app := &gojinn.App{DataDir: t.TempDir(), NatsURL: tc.url, MQTT: tc.mqtt}
+		if err := provision(t, app); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("case %d: %v, want %q", i, err, tc.want)
+		}
+	}
+}
+
+// TestMQTTOptionErrors: bad MQTT global options fail at adapt time.
+func TestMQTTOptionErrors(t *testing.T) {
+	cases := []struct{ block, want string }{
+		{"mqtt_listen", "mqtt_listen takes exactly one argument"},
+		{"mqtt_listen :1\n\t\tmqtt_listen :2", "mqtt_listen is given twice"},
+		{"mqtt_tls a.pem", "mqtt_tls takes a certificate file and a key file"},
+		{"mqtt a/b", "mqtt takes a topic filter and a WebAssembly module path"},
+		{"mqtt a/b /x.wasm\n\t\tmqtt a/b /y.wasm", `mqtt "a/b" is given twice`},
+		{"mqtt a/b /x.wasm {\n\t\t\tbackoff 0s\n\t\t}", `backoff: "0s" is not a duration greater than 0`},
+		{"mqtt a/b /x.wasm {\n\t\t\tmax_attempts 0\n\t\t}", "max_attempts"},
+		{"mqtt a/b /x.wasm {\n\t\t\tnope\n\t\t}", `unknown subdirective "nope"`},
+	}
+	for _, tc := range cases {
+		cfg := "{\n\tgojinn {\n\t\t" + tc.block + "\n\t}\n}\n:8080 {\n\trespond ok\n}\n"
+		_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), map[string]any{"filename": "/etc/caddy/Caddyfile"})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: err = %v, want %q", tc.block, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package natsbus
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+)
+
+// MQTTConfig turns on the embedded server's MQTT listener and confines
+// its clients: they authenticate as one user that may publish to
+// Subjects and nothing else (no subscription, no other subject: not the
+// KV buckets, the queues nor the JetStream API), while Gojinn's own
+// connection authenticates as an internal user with a random password.
+type MQTTConfig struct {
+	// Host and Port are the listener's address.
+	Host string
+	Port int
+	// User and Password are what MQTT clients must send; with User "",
+	// clients connect without credentials (and are confined the same).
+	User     string
+	Password string
+	// TLS, when not nil, makes the listener speak TLS.
+	TLS *tls.Config
+	// Subjects are the NATS subjects (MQTTSubjects) MQTT clients may
+	// publish to.
+	Subjects []string
+}
+
+// internalUser is the NATS user of Gojinn's own connection to an embedded
+// server with an MQTT listener; anonymousMQTTUser is the MQTT clients'
+// user when they send no credentials.
+const (
+	internalUser      = "gojinn-internal"
+	anonymousMQTTUser = "mqtt"
+)
+
+// key says whether two configs set the server up the same way; the
+// password enters only as a hash.
+func (c *MQTTConfig) key() string {
+	if c == nil {
+		return ""
+	}
+	pw := sha256.Sum256([]byte(c.Password))
+	return fmt.Sprintf("%s:%d user=%q pw=%x tls=%t subjects=%q", c.Host, c.Port, c.User, pw[:8], c.TLS != nil, c.Subjects)
+}
+
+// applyMQTT sets up opts for cfg and returns the option that connects
+// Gojinn's own client.
+func applyMQTT(opts *server.Options, cfg *MQTTConfig) (nats.Option, error) {
+	if cfg.User == internalUser {
+		return nil, fmt.Errorf("natsbus: the MQTT user may not be named %s", internalUser)
+	}
+	var secret [16]byte
+	if _, err := rand.Read(secret[:]); err != nil {
+		return nil, err
+	}
+	internalPassword := hex.EncodeToString(secret[:])
+	user := &server.User{
+		Username: cfg.User,
+		Password: cfg.Password,
+		Permissions: &server.Permissions{
+			Publish:   &server.SubjectPermission{Allow: cfg.Subjects},
+			Subscribe: &server.SubjectPermission{Deny: []string{">"}},
+		},
+		AllowedConnectionTypes: map[string]struct{}{"MQTT": {}},
+	}
+	if cfg.User == "" {
+		user.Username = anonymousMQTTUser
+		opts.MQTT.NoAuthUser = anonymousMQTTUser
+	}
+	if len(cfg.Subjects) == 0 {
+		// No filter configured: nothing may be published.
+		user.Permissions.Publish = &server.SubjectPermission{Deny: []string{">"}}
+	}
+	opts.Users = []*server.User{{Username: internalUser, Password: internalPassword}, user}
+	opts.MQTT.Host, opts.MQTT.Port, opts.MQTT.TLSConfig = cfg.Host, cfg.Port, cfg.TLS
+	return nats.UserInfo(internalUser, internalPassword), nil
+}
+
+// MQTTSubjects returns the NATS subjects of an MQTT topic filter
+// (sensors/+/temperature is sensors.*.temperature; a/# is a and a.>).
+// The first level must be a topic name, not a wildcard nor $-prefixed,
+// so that a filter never reaches NATS's own subjects ($JS, $KV...).
+func MQTTSubjects(filter string) ([]string, error) {
+	levels := strings.Split(filter, "/")
+	if first := levels[0]; first == "" || first == "+" || first == "#" || strings.HasPrefix(first, "$") {
+		return nil, fmt.Errorf("MQTT topic filter %q: its first level must be a name (not empty, a wildcard or $-prefixed)", filter)
+	}
+	tokens := make([]string, len(levels))
+	for i, l := range levels {
+		switch {
+		case l == "+":
+			tokens[i] = "*"
+		case l == "#" && i == len(levels)-1:
+			tokens[i] = ">"
+		case l == "" || strings.ContainsAny(l, "+#.*> \t\r\n"):
+			return nil, fmt.Errorf("MQTT topic filter %q: a level is empty or holds + or # with other characters, '.', '*', '>' or a space", filter)
+		default:
+			tokens[i] = l
+		}
+	}
+	subject := strings.Join(tokens, ".")
+	if tokens[len(tokens)-1] == ">" {
+		// MQTT's a/# matches a itself too.
+		return []string{strings.Join(tokens[:len(tokens)-1], "."), subject}, nil
+	}
+	return []string{subject}, nil
+}
+
+// MQTTTopic is the MQTT topic of a NATS subject that MQTTSubjects' filters
+// match.
+func MQTTTopic(subject string) string { return strings.ReplaceAll(subject, ".", "/") }
