@@ -23,6 +23,10 @@ type fakeABI struct {
 	fetchSent   []byte // the body the guest sent
 	head, body  []byte // the response
 	closed      []uint32
+
+	queueStatus status // what enqueue answers (ok: the job is taken)
+	jobID       string // the id it gives
+	jobs        []string
 }
 
 type fakeEntry struct {
@@ -172,4 +176,16 @@ func (f *fakeABI) fetchBody(handle uint32, buf []byte) (uint32, status) {
 func (f *fakeABI) fetchClose(handle uint32) status {
 	f.closed = append(f.closed, handle)
 	return statusOK
+}
+
+func (f *fakeABI) enqueue(queue string, body, idBuf []byte) (uint32, status) {
+	f.record("enqueue " + queue)
+	if f.queueStatus != statusOK {
+		return 0, f.queueStatus
+	}
+	if len(idBuf) < maxJobID {
+		return maxJobID, statusBufferTooSmall // as the host: before anything is enqueued
+	}
+	f.jobs = append(f.jobs, queue+" "+string(body))
+	return sized([]byte(f.jobID), idBuf)
 }

@@ -46,3 +46,5 @@ func (hostABI) fetchHead(uint32, []byte) (uint32, status) { return 0, statusUnav
 func (hostABI) fetchBody(uint32, []byte) (uint32, status) { return 0, statusUnavailable }
 
 func (hostABI) fetchClose(uint32) status { return statusUnavailable }
+
+func (hostABI) enqueue(string, []byte, []byte) (uint32, status) { return 0, statusUnavailable }

@@ -21,6 +21,9 @@ func TestOutsideGojinn(t *testing.T) {
 	if _, err := s.Keys(""); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Keys: %v", err)
 	}
+	if id, err := Enqueue("orders", []byte("x")); !errors.Is(err, ErrUnavailable) || id != "" {
+		t.Errorf("Enqueue: %q, %v", id, err)
+	}
 	client := &http.Client{Transport: Transport}
 	if _, err := client.Get("https://api.example.com/"); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("http.Client on Transport: %v", err)

@@ -4,7 +4,7 @@ package gojinn
 
 import "unsafe"
 
-// The host functions, module `gojinn` (docs/host-abi.md, version 1). A
+// The host functions, module `gojinn` (docs/host-abi.md, version 1.1). A
 // string parameter is passed as the ABI's (ptr, len) pair; this is the
 // only file that declares imports.
 
@@ -43,6 +43,11 @@ func fetchBody(handle uint32, buf *byte, bufCap uint32, lenOut *uint32) status
 
 //go:wasmimport gojinn fetch_close
 func fetchClose(handle uint32) status
+
+// Added in version 1.1.
+//
+//go:wasmimport gojinn enqueue
+func enqueueJob(queue string, body *byte, bodyLen uint32, idBuf *byte, idBufCap uint32, lenOut *uint32) status
 
 // hostABI is the abi of a guest running under Gojinn.
 type hostABI struct{}
@@ -98,3 +103,8 @@ func (hostABI) fetchBody(handle uint32, buf []byte) (size uint32, st status) {
 }
 
 func (hostABI) fetchClose(handle uint32) status { return fetchClose(handle) }
+
+func (hostABI) enqueue(queue string, body, idBuf []byte) (size uint32, st status) {
+	st = enqueueJob(queue, unsafe.SliceData(body), uint32(len(body)), unsafe.SliceData(idBuf), uint32(len(idBuf)), &size)
+	return size, st
+}

@@ -96,3 +96,9 @@ export declare function fetch_body(handle: u32, bufPtr: usize, bufCap: usize, le
 // @ts-ignore: decorator
 @external("gojinn", "fetch_close")
 export declare function fetch_close(handle: u32): i32;
+
+// Queues (added in ABI 1.1).
+
+// @ts-ignore: decorator
+@external("gojinn", "enqueue")
+export declare function enqueue_job(queuePtr: usize, queueLen: usize, bodyPtr: usize, bodyLen: usize, idBufPtr: usize, idBufCap: usize, lenOut: usize): i32;

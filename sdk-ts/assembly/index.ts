@@ -12,3 +12,4 @@ export { isValidJson } from "./json";
 export { handlerAborted } from "./failure";
 export { kv, KvStore, KvEntry } from "./kv";
 export { fetch, FetchInit, FetchResponse } from "./fetch";
+export { queue } from "./queue";

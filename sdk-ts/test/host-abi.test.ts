@@ -25,6 +25,9 @@ function guest(config: Partial<HostConfig> = {}) {
       fetchMaxBody: 1000,
       fetchMaxCalls: 2,
       kvMaxValue: 100,
+      enqueueGrants: [],
+      fullQueues: [],
+      maxJobSize: 100,
       deadline: Date.now() + 60_000,
       bridge: { port: undefined as never, signal: new SharedArrayBuffer(4) },
       ...config,
@@ -34,6 +37,7 @@ function guest(config: Partial<HostConfig> = {}) {
       fetchCall: (i, c) => (calls[i] = c),
       send: () => null,
       log: (l, m) => logs.push([l, m]),
+      enqueue: () => undefined,
       denied: () => undefined,
     },
   ) as unknown as Record<string, (...args: Array<number | bigint>) => number>;

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { Status, STATUS_NAMES } from "../dist/contract/host-abi.js";
 import type { BridgeReply, FetchRequest } from "../dist/testing/host/fetch-bridge.js";
-import { hostImports, type KvMode } from "../dist/testing/host/host-imports.js";
+import { hostImports, type EnqueuedJob, type KvMode } from "../dist/testing/host/host-imports.js";
 import { initialStores } from "../dist/testing/host/host-run.js";
 import type { KvSnapshot } from "../dist/testing/host/kv-stores.js";
 
@@ -36,7 +36,15 @@ interface Call {
 
 interface Vector {
   name: string;
-  grants: { kv?: Record<string, "read" | "read-write">; fetch?: boolean; max_fetch_calls?: number; max_value?: number };
+  grants: {
+    kv?: Record<string, "read" | "read-write">;
+    fetch?: boolean;
+    max_fetch_calls?: number;
+    max_value?: number;
+    enqueue?: string[];
+    max_job_size?: number;
+  };
+  full_queues?: string[];
   kv?: Record<string, Record<string, string>>;
   fetch?: Array<{ status: number; headers: Record<string, string[]>; body: string } | { error: string }>;
   calls: Call[];
@@ -45,6 +53,7 @@ interface Vector {
     ttls?: Record<string, number>;
     sent?: Array<{ method: string; url: string; headers: Record<string, string[]>; body: string }>;
     logs?: Array<{ level: number; msg: string }>;
+    enqueued?: Array<{ queue: string; body: Bytes; id: string }>;
     denied?: number;
   };
 }
@@ -72,6 +81,7 @@ function run(v: Vector) {
   const replies = [...(v.fetch ?? [])];
   const sent: FetchRequest[] = [];
   const logs: Array<{ level: number; msg: string }> = [];
+  const enqueued: EnqueuedJob[] = [];
   let denied = 0;
   const kvGrants: Record<string, KvMode> = Object.fromEntries(
     Object.entries(v.grants.kv ?? {}).map(([s, m]) => [s, m === "read" ? "read" : "readwrite"]),
@@ -99,6 +109,9 @@ function run(v: Vector) {
       fetchMaxBody: 10_000_000,
       fetchMaxCalls: v.grants.max_fetch_calls || 50,
       kvMaxValue: v.grants.max_value || 1 << 20,
+      enqueueGrants: v.grants.enqueue ?? [],
+      fullQueues: v.full_queues ?? [],
+      maxJobSize: v.grants.max_job_size || 1 << 20,
       deadline: Date.now() + 60_000,
       bridge: undefined as never,
     },
@@ -117,6 +130,7 @@ function run(v: Vector) {
         return { status: reply.status, headers: reply.headers, body: enc.encode(reply.body) };
       },
       log: (level, msg) => logs.push({ level, msg }),
+      enqueue: (job) => enqueued.push(job),
       denied: () => denied++,
     },
   ) as unknown as Record<string, (...args: Array<number | bigint>) => number | undefined>;
@@ -184,6 +198,9 @@ function run(v: Vector) {
       case "fetch_close":
         args = [Number(c["handle"]) | 0];
         break;
+      case "enqueue":
+        args = [...arg("queue"), ...arg("body"), ...bufArgs()];
+        break;
       default:
         throw new Error(`${label}: unknown function`);
     }
@@ -217,7 +234,7 @@ function run(v: Vector) {
     if (want.head_len !== undefined) expect(view.getUint32(outPtr + 4, true), `${label}: head_len`).toBe(want.head_len);
     if (want.body_len !== undefined) expect(view.getUint32(outPtr + 8, true), `${label}: body_len`).toBe(want.body_len);
   });
-  return { stores, sent, logs, denied };
+  return { stores, sent, logs, enqueued, denied };
 }
 
 const files = readdirSync(DIR)
@@ -226,8 +243,8 @@ const files = readdirSync(DIR)
 const vectors = files.flatMap((f) => (JSON.parse(readFileSync(DIR + f, "utf8")) as Vector[]).map((v) => [`${f}: ${v.name}`, v] as const));
 
 describe("host ABI vectors (contract/host)", () => {
-  test("there are vectors for kv, fetch and host_log", () => {
-    expect(files).toEqual(expect.arrayContaining(["fetch.json", "kv.json", "log.json"]));
+  test("there are vectors for kv, fetch, enqueue and host_log", () => {
+    expect(files).toEqual(expect.arrayContaining(["enqueue.json", "fetch.json", "kv.json", "log.json"]));
     expect(vectors.length).toBeGreaterThan(20);
   });
 
@@ -253,6 +270,11 @@ describe("host ABI vectors (contract/host)", () => {
       ).toEqual(after.sent);
     }
     if (after.logs !== undefined) expect(got.logs, "after.logs").toEqual(after.logs);
+    if (after.enqueued !== undefined) {
+      const want = after.enqueued.map((j) => ({ queue: j.queue, id: j.id, body: Buffer.from(bytesOf(j.body)).toString("hex") }));
+      const jobs = got.enqueued.map((j) => ({ queue: j.queue, id: j.id, body: Buffer.from(j.body).toString("hex") }));
+      expect(jobs, "after.enqueued").toEqual(want);
+    }
     if (after.denied !== undefined) expect(got.denied, "after.denied").toBe(after.denied);
   });
 });

@@ -1,4 +1,4 @@
-// The SDK's kv and fetch (assembly/kv.ts, fetch.ts), compiled into
+// The SDK's kv, fetch and queue (assembly/kv.ts, fetch.ts, queue.ts), compiled into
 // test/fixtures/host-handler, against the harness's host functions
 // (src/testing/host/): every call, its failures in the ABI's words, values
 // larger than the SDK's first buffer, paging, grants and the allow-list.
@@ -312,7 +312,7 @@ describe("invoke with host functions", () => {
     expect(limited.outcome).toBe("fuel_exhausted");
   });
 
-  test("a handler that uses neither kv nor fetch imports nothing from gojinn", () => {
+  test("a handler that uses neither kv, fetch nor queue imports nothing from gojinn", () => {
     const hello = fileURLToPath(new URL("../../examples/hello-as/build/handler.wasm", import.meta.url));
     const imports = WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(hello)));
     expect(imports.filter((i) => i.module === "gojinn")).toEqual([]);
@@ -323,6 +323,7 @@ describe("invoke with host functions", () => {
         .map((i) => i.name)
         .sort(),
     ).toEqual([
+      "enqueue",
       "fetch",
       "fetch_body",
       "fetch_close",
@@ -335,5 +336,45 @@ describe("invoke with host functions", () => {
       "kv_set",
       "kv_update",
     ]);
+  });
+});
+
+describe("queue", () => {
+  const orders: InvokeOptions = { grants: { enqueue: ["orders", "mail"] } };
+
+  test("enqueue: a granted queue takes the job (text or bytes); the result lists it with the id the guest got", async () => {
+    const res = await invoke(wasm, post("/enqueue?queue=orders", '{"order":42}'), orders);
+    expect(json(res.body)).toEqual({ ok: true, id: "job-1", error: null });
+    expect(res.enqueued.map((j) => ({ ...j, body: Buffer.from(j.body).toString() }))).toEqual([
+      { queue: "orders", id: "job-1", body: '{"order":42}' },
+    ]);
+    const bytes = Buffer.from([0, 255, 1]);
+    const bin = await invoke(wasm, { method: "POST", uri: "/enqueue?queue=mail&bytes=1", body: bytes }, orders);
+    expect(json(bin.body)).toEqual({ ok: true, id: "job-1", error: null });
+    expect(bin.enqueued[0]!.queue).toBe("mail");
+    expect([...bin.enqueued[0]!.body]).toEqual([0, 255, 1]);
+  });
+
+  test("enqueue: what the grants do not name is denied and enqueues nothing", async () => {
+    for (const options of [orders, {}]) {
+      const res = await invoke(wasm, post("/enqueue?queue=billing", "x"), options);
+      expect(json(res.body)).toEqual({ ok: false, id: "", error: "denied" });
+      expect(res.enqueued).toEqual([]);
+    }
+  });
+
+  test("enqueue: a full queue is unavailable, a body over maxJobSize too_large, a bad name invalid", async () => {
+    const err = async (uri: string, body: string, options: InvokeOptions) =>
+      json((await invoke(wasm, post(uri, body), options)).body)["error"];
+    expect(await err("/enqueue?queue=orders", "x", { ...orders, fullQueues: ["orders"] })).toBe("unavailable");
+    expect(await err("/enqueue?queue=orders", "12345", { ...orders, maxJobSize: 4 })).toBe("too_large");
+    expect(await err("/enqueue?queue=orders", "1234", { ...orders, maxJobSize: 4 })).toBe(null);
+    expect(await err("/enqueue?queue=a.b", "x", orders)).toBe("invalid");
+  });
+
+  test("a bad queue name in the grants fails invoke, as a Caddyfile would fail to load", async () => {
+    await expect(invoke(wasm, post("/enqueue"), { grants: { enqueue: ["my.queue"] } })).rejects.toThrow(
+      /grants.enqueue: bad queue name "my.queue"/,
+    );
   });
 });

@@ -31,7 +31,7 @@ export function statusName(code: number): StatusName {
   return STATUS_NAMES[code] ?? "io_error";
 }
 
-/** Every host function of ABI version 1: parameter types, then result types. */
+/** Every host function of ABI version 1.1: parameter types, then result types. */
 export const HOST_FUNCTIONS: Record<string, { params: string[]; results: string[] }> = {
   host_log: { params: ["i32", "i32", "i32"], results: [] },
   kv_get: { params: ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], results: ["i32"] },
@@ -45,4 +45,6 @@ export const HOST_FUNCTIONS: Record<string, { params: string[]; results: string[
   fetch_head: { params: ["i32", "i32", "i32", "i32"], results: ["i32"] },
   fetch_body: { params: ["i32", "i32", "i32", "i32"], results: ["i32"] },
   fetch_close: { params: ["i32"], results: ["i32"] },
+  // Added in 1.1.
+  enqueue: { params: ["i32", "i32", "i32", "i32", "i32", "i32", "i32"], results: ["i32"] },
 };

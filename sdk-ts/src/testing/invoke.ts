@@ -11,7 +11,7 @@ import { buildRequest, type InvokeRequest } from "./request.js";
 import type { GuestExit, GuestJob, WorkerMessage } from "./worker-protocol.js";
 import { refusedHostImports } from "../contract/host-imports-check.js";
 import { functionImports, type FunctionImport } from "../wasm/import-types.js";
-import type { FetchCall } from "./host/host-imports.js";
+import type { EnqueuedJob, FetchCall } from "./host/host-imports.js";
 import { HostRun, type HostOptions } from "./host/host-run.js";
 
 /** Defaults of InvokeOptions: the Go host's defaults (sandbox/options.go). */
@@ -75,6 +75,8 @@ export interface InvokeResult {
   kvBytes: Record<string, Record<string, Uint8Array>>;
   /** Every outbound call the guest made, in order, with its status and the response it got. */
   fetches: FetchCall[];
+  /** Every job the guest enqueued (`queue.enqueue`), in order, with the id it got. */
+  enqueued: EnqueuedJob[];
 }
 
 const STATUS_TEXT: Record<number, string> = { 502: "Bad Gateway", 504: "Gateway Timeout" };
@@ -182,8 +184,8 @@ interface RunContext {
   traceId: string;
 }
 
-function hostResult(host: HostRun): Pick<InvokeResult, "kv" | "kvBytes" | "fetches"> {
-  return { kv: host.kvText(), kvBytes: host.kvBytes(), fetches: [...host.fetches] };
+function hostResult(host: HostRun): Pick<InvokeResult, "kv" | "kvBytes" | "fetches" | "enqueued"> {
+  return { kv: host.kvText(), kvBytes: host.kvBytes(), fetches: [...host.fetches], enqueued: [...host.enqueued] };
 }
 
 // The structured lines of stderr, then the host_log lines (as the host

@@ -46,6 +46,7 @@ function run(job: GuestJob): GuestExit {
   const gojinn = hostImports(() => memory!, job.host, {
     kvWrite: (write) => post({ kind: "kv", write }),
     fetchCall: (index, call) => post({ kind: "fetch-call", index, call }),
+    enqueue: (job) => post({ kind: "enqueue", job }),
     send: (index, request, timeoutMs) => callThroughBridge(job.host.bridge, post, index, request, timeoutMs),
     log: (level, msg) => hostLogs.push({ level: level === 3 ? "error" : "info", msg }),
     denied: () => undefined, // the host logs these lines, not the guest

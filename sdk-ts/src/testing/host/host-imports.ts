@@ -25,6 +25,12 @@ export interface HostConfig {
   fetchMaxBody: number;
   fetchMaxCalls: number;
   kvMaxValue: number;
+  /** The queues the handler may enqueue to. */
+  enqueueGrants: string[];
+  /** Queues that answer `unavailable`, as a full queue does. */
+  fullQueues: string[];
+  /** The largest job body, as a queue's `max_job_size`; larger is `too_large`. */
+  maxJobSize: number;
   /** The run's deadline (performance.timeOrigin + now, in ms since the epoch). */
   deadline: number;
   /** Where the worker sends outbound requests (see HostEvents.send). */
@@ -45,6 +51,16 @@ export interface FetchCall {
   response?: { status: number; headers: Headers; body: Uint8Array };
 }
 
+/** A job the guest enqueued. */
+export interface EnqueuedJob {
+  /** The queue's name. */
+  queue: string;
+  /** The id the guest got: `job-1`, `job-2`... in the run's order. */
+  id: string;
+  /** The job's body. */
+  body: Uint8Array;
+}
+
 /** What the host functions report while the guest runs. */
 export interface HostEvents {
   kvWrite(write: KvWrite): void;
@@ -54,6 +70,8 @@ export interface HostEvents {
   send(index: number, request: FetchRequest, timeoutMs: number): BridgeReply | null;
   /** A host_log line, with the level as the guest gave it (3: error, else info). */
   log(level: number, msg: string): void;
+  /** A job the guest enqueued. */
+  enqueue(job: EnqueuedJob): void;
   /** A call refused for a grant or the allow-list: the host logs one line for each. */
   denied(fn: string, reason: string): void;
 }
@@ -62,6 +80,8 @@ export interface HostEvents {
 export const STORE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** The longest store name, in bytes. */
 export const MAX_STORE_NAME = 64;
+/** The longest job id, in bytes: enqueue needs an id buffer this large. */
+export const MAX_JOB_ID = 64;
 /** The longest key, in bytes. */
 export const MAX_KEY_BYTES = 1024;
 
@@ -110,6 +130,7 @@ export function hostImports(
   const responses = new Map<number, { head: Uint8Array; body: Uint8Array }>();
   let nextHandle = 1;
   let calls = 0;
+  let jobs = 0;
 
   // Runs a host function: any check that fails is its status; nothing throws into the guest.
   const guarded =
@@ -213,6 +234,30 @@ export function hostImports(
     return Status.ok;
   };
 
+  // enqueue checks as the host does: bounds, the queue's name, its grant,
+  // the body, the id buffer (before anything is enqueued), then the queue.
+  const enqueue = (qp: number, ql: number, bp: number, bl: number, buf: number, cap: number, lenOut: number): number => {
+    mem.check(qp, ql);
+    mem.check(bp, bl);
+    mem.check(buf, cap);
+    mem.check(lenOut, 4);
+    const queue = storeName(qp, ql);
+    if (!config.enqueueGrants.includes(queue)) {
+      const reason = `queue ${JSON.stringify(queue)} is not granted`;
+      events.denied("enqueue", reason);
+      return Status.denied;
+    }
+    if (bl >>> 0 > config.maxJobSize) return Status.too_large;
+    if (cap >>> 0 < MAX_JOB_ID) {
+      mem.writeU32(lenOut, MAX_JOB_ID);
+      return Status.buffer_too_small;
+    }
+    if (config.fullQueues.includes(queue)) return Status.unavailable;
+    const id = `job-${++jobs}`;
+    events.enqueue({ queue, id, body: mem.read(bp, bl) });
+    return result(encoder.encode(id), buf, cap, lenOut);
+  };
+
   const fetchPart = (part: "head" | "body") => (handle: number, buf: number, cap: number, lenOut: number) => {
     mem.check(buf, cap);
     mem.check(lenOut, 4);
@@ -296,6 +341,7 @@ export function hostImports(
     fetch_head: guarded(fetchPart("head")),
     fetch_body: guarded(fetchPart("body")),
     fetch_close: guarded((handle: number) => (responses.delete(handle >>> 0) ? Status.ok : Status.invalid)),
+    enqueue: guarded(enqueue),
   };
 }
 

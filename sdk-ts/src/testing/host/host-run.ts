@@ -6,7 +6,7 @@ import { MessageChannel, type MessagePort } from "node:worker_threads";
 import type { WorkerMessage } from "../worker-protocol.js";
 import { parseFetchRule } from "./allow-list.js";
 import { answerThroughBridge, type FetchHandler } from "./fetch-bridge.js";
-import { STORE_NAME, type FetchCall, type HostConfig, type KvMode } from "./host-imports.js";
+import { STORE_NAME, type EnqueuedJob, type FetchCall, type HostConfig, type KvMode } from "./host-imports.js";
 import { compareKeys, type KvSnapshot } from "./kv-stores.js";
 
 /** What a handler is granted, as its Caddyfile block grants it: nothing by default. */
@@ -18,6 +18,8 @@ export interface Grants {
   kv?: string[] | Record<string, KvMode>;
   /** The fetch allow-list: `https://api.example.com`, `https://*.example.org`, `http://127.0.0.1:9000`. */
   fetch?: string[];
+  /** Queues the handler may add jobs to, as `enqueue orders`. */
+  enqueue?: string[];
 }
 
 /** The options of invoke that concern the host functions (the `gojinn` import module). */
@@ -41,10 +43,28 @@ export interface HostOptions {
   fetchMaxCalls?: number;
   /** The largest value, as `kv_max_value`; larger is `too_large`. Default 1 MiB. */
   kvMaxValue?: number;
+  /** Granted queues that are full: `queue.enqueue` to them fails with `unavailable`. */
+  fullQueues?: string[];
+  /** The largest job body, as a queue's `max_job_size`; larger is `too_large`. Default 1 MiB. */
+  maxJobSize?: number;
 }
 
 /** The host's defaults for outbound calls and values (docs/host-abi.md, docs/caddyfile.md). */
-export const HOST_DEFAULTS = { fetchTimeoutMs: 10_000, fetchMaxBody: 10_000_000, fetchMaxCalls: 50, kvMaxValue: 1 << 20 } as const;
+export const HOST_DEFAULTS = {
+  fetchTimeoutMs: 10_000,
+  fetchMaxBody: 10_000_000,
+  fetchMaxCalls: 50,
+  kvMaxValue: 1 << 20,
+  maxJobSize: 1 << 20,
+} as const;
+
+function queueGrants(grants: HostOptions["grants"]): string[] {
+  const queues = grants?.enqueue ?? [];
+  for (const name of queues) {
+    if (!STORE_NAME.test(name)) throw new Error(`invoke: grants.enqueue: bad queue name ${JSON.stringify(name)} (want ${STORE_NAME})`);
+  }
+  return [...queues];
+}
 
 function kvGrants(grants: HostOptions["grants"]): Record<string, KvMode> {
   const list = grants?.kv ?? [];
@@ -90,6 +110,8 @@ export class HostRun {
   readonly config: HostConfig;
   /** The outbound calls, by index. */
   readonly fetches: FetchCall[] = [];
+  /** The jobs the guest enqueued, in order. */
+  readonly enqueued: EnqueuedJob[] = [];
   private readonly stores: KvSnapshot = {};
   private readonly port: MessagePort;
   private readonly workerPort: MessagePort;
@@ -114,6 +136,9 @@ export class HostRun {
       fetchMaxBody: positive("fetchMaxBody", options.fetchMaxBody, HOST_DEFAULTS.fetchMaxBody),
       fetchMaxCalls: positive("fetchMaxCalls", options.fetchMaxCalls, HOST_DEFAULTS.fetchMaxCalls),
       kvMaxValue: positive("kvMaxValue", options.kvMaxValue, HOST_DEFAULTS.kvMaxValue),
+      enqueueGrants: queueGrants(options.grants),
+      fullQueues: [...(options.fullQueues ?? [])],
+      maxJobSize: positive("maxJobSize", options.maxJobSize, HOST_DEFAULTS.maxJobSize),
       deadline,
       bridge: { port: port2, signal: new SharedArrayBuffer(4) },
     };
@@ -136,6 +161,9 @@ export class HostRun {
       }
       case "fetch-call":
         this.fetches[message.index] = message.call;
+        break;
+      case "enqueue":
+        this.enqueued.push(message.job);
         break;
       case "fetch":
         // Listed now: a call still waiting when the run is stopped stays a timeout.
