@@ -22,6 +22,8 @@ import (
 // requests waiting in the queue (at most max_queue) hold no body memory.
 func (g *Gojinn) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
 	inv := invocation{start: time.Now(), debug: g.takeDebugHeader(r)}
+	// X-Gojinn-* request headers are Gojinn's to set, never a client's.
+	stripTriggerHeaders(r.Header)
 	inv.span = g.startSpan(r) // does nothing unless Caddy's tracing is on
 	inv.traceID = inv.span.traceIDOf(r)
 	ctx := inv.span.context(r)

@@ -276,8 +276,9 @@ func (q *Queue) Enqueue(ctx context.Context, job *Job, idempotencyKey string) (s
 	if err != nil {
 		return "", queueErr(err)
 	}
-	job.ID, job.EnqueuedAt = id, now
-	if !ack.Duplicate {
+	job.ID = id
+	if !ack.Duplicate { // EnqueuedAt stays zero for a duplicate
+		job.EnqueuedAt = now
 		q.setState(ctx, id, JobState{State: StateQueued})
 	}
 	return id, nil
