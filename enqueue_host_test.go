@@ -57,3 +57,28 @@ func TestEnqueueGrantUnknownQueue(t *testing.T) {
 		fmt.Sprintf("\nhttp://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tenqueue orders shipping\n\t}\n}\n", testguest.WAT(t, "kv-do"))
 	caddytest.AssertLoadError(t, cfg, "caddyfile", "enqueue: no queue \\\"shipping\\\" in the gojinn global options")
 }
+
+// The Go SDK's gojinn.Enqueue (testdata/guests/sdkgo-enqueue) through the
+// real host: the job it enqueues runs with its body and the id it
+// returned; a queue not granted is ErrDenied.
+func TestEnqueueFromGoSDK(t *testing.T) {
+	probe := testguest.WAT(t, "queue-probe")
+	wasm := testguest.Go(t, "sdkgo-enqueue")
+	block := dataDirBlock(t.TempDir()) + fmt.Sprintf("\n\t\tqueue orders %s {\n\t\t}", probe)
+	tester, logFile := kvServer(t, block, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tenqueue orders\n\t}\n}\n", wasm))
+
+	resp, id := do(t, tester, newRequest(t, "POST", base+"/?queue=orders", strings.NewReader("go-order-7")))
+	if resp.StatusCode != 200 || id == "" {
+		t.Fatalf("Enqueue: %d %q, want 200 and the job id", resp.StatusCode, id)
+	}
+	run := waitForLog(t, logFile, "gojinn", func(e map[string]any) bool {
+		return strings.Contains(fmt.Sprint(e["msg"]), "go-order-7")
+	})
+	if line := fmt.Sprint(run["msg"]); !strings.Contains(line, `"X-Gojinn-Job-Id":["`+id+`"]`) {
+		t.Errorf("the job's run got %s, want the id %s", line, id)
+	}
+	resp, got := do(t, tester, newRequest(t, "POST", base+"/?queue=billing", strings.NewReader("x")))
+	if resp.StatusCode != 502 || !strings.Contains(got, "gojinn: enqueue to billing: denied") {
+		t.Errorf("ungranted queue: %d %q, want 502 and the ErrDenied text", resp.StatusCode, got)
+	}
+}
