@@ -191,3 +191,46 @@ func TestQueueStopKeepsUnfinishedJobs(t *testing.T) {
 		t.Fatal("the unfinished job was lost")
 	}
 }
+
+// TestQueueUnansweredLastAttemptIsDead: a job whose last attempt never
+// answered (its consumer stopped mid-run, as a killed process would) is
+// not delivered again by JetStream: the MAX_DELIVERIES advisory moves it
+// to the dead letters, out of the queue.
+func TestQueueUnansweredLastAttemptIsDead(t *testing.T) {
+	ctx := context.Background()
+	b := openBus(t, Config{})
+	cfg := QueueConfig{Name: "lost", MaxAttempts: 1, AckWait: 300 * time.Millisecond}
+	q := openQueue(t, b, cfg)
+	started := make(chan struct{})
+	c, err := q.Consume(1, func(ctx context.Context, _ *Job) Outcome {
+		close(started)
+		<-ctx.Done()
+		return Outcome{Reason: "canceled"}
+	}, Events{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := q.Enqueue(ctx, &Job{Method: "POST", URI: "/"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	c.Stop(0)
+	dead := make(chan struct{}, 1)
+	consume(t, openQueue(t, b, cfg), 1, func(context.Context, *Job) Outcome {
+		t.Error("a job past max_attempts ran again")
+		return Outcome{OK: true}
+	}, Events{Dead: func() { dead <- struct{}{} }})
+	select {
+	case <-dead:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the unanswered job did not reach the dead letters")
+	}
+	d, err := q.DeadJob(ctx, id)
+	if err != nil || d.Attempts != 1 || d.Reason == "" {
+		t.Fatalf("dead letter %+v, %v", d, err)
+	}
+	if st, _ := q.Stats(ctx); st.Pending != 0 || st.InFlight != 0 {
+		t.Fatalf("stats %+v: the job is still in the queue", st)
+	}
+}
