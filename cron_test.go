@@ -268,3 +268,39 @@ func TestCronAdaptErrors(t *testing.T) {
 		t.Fatalf("adapted to %s", out)
 	}
 }
+
+// TestCronStopGrace: a config reload that drops a schedule lets its run in
+// flight go on for the grace period (5 s), then cancels it; the load
+// waits for that, so the old function is never released under a run.
+func TestCronStopGrace(t *testing.T) {
+	sleep := guestPath(t, "sleep") // sleeps 30 s
+	tester, logFile := server(t, "http://127.0.0.1:9080 {\n\trespond ok\n}\n")
+	tester.InitServer(cronConfig(logFile, fmt.Sprintf(`
+		cron long "@every 1s" %s {
+			timeout 1m
+		}`, sleep), "v1"), "caddyfile")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		status, err := gojinn.CronStatusNow()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(status) == 1 && status[0].Running {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the run did not start in 30s: %+v", status)
+		}
+	}
+	start := time.Now()
+	tester.InitServer(cronConfig(logFile, "", "v2"), "caddyfile")
+	if took := time.Since(start); took < 4*time.Second {
+		t.Errorf("the reload took %v, want the run given its 5 s grace period", took)
+	}
+	// Cancelled, not left to its 30 s sleep (which would end ok).
+	waitForLog(t, logFile, "gojinn", func(e map[string]any) bool {
+		return e["msg"] == "guest failed" && e["handler"] == "cron:long" && e["outcome"] == "canceled"
+	})
+	waitForLog(t, logFile, "gojinn", func(e map[string]any) bool {
+		return strings.HasPrefix(fmt.Sprint(e["msg"]), "cron run still going after the grace period") && e["cron"] == "long"
+	})
+}
