@@ -2,9 +2,21 @@ package gojinn_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +116,12 @@ func TestMQTTDelivers(t *testing.T) {
 		}
 	}
 
+	// nats-server writes a '.' of a topic as "//" in the subject.
+	publish(t, port, "sensors/hall.north/temperature", "19")
+	if run := waitForRuns(t, logFile, "19", 1)[0]; run["topic"] != "sensors/hall.north/temperature" || run["uri"] != "/mqtt/sensors/hall.north/temperature" {
+		t.Errorf("topic with a dot: got topic %v, uri %v", run["topic"], run["uri"])
+	}
+
 	publish(t, port, "jobs/flaky", "flaky")
 	publish(t, port, "jobs", "fail") // jobs/# matches jobs itself
 	dropped := waitForLog(t, logFile, "gojinn.mqtt", func(e map[string]any) bool {
@@ -130,8 +148,8 @@ func TestMQTTDelivers(t *testing.T) {
 	if got := mqttCount(mfs, "jobs/#", "dropped"); got != 1 {
 		t.Errorf("dropped = %v, want 1", got)
 	}
-	if got := mqttCount(mfs, "sensors/+/temperature", "done"); got != 1 {
-		t.Errorf("sensors done = %v, want 1", got)
+	if got := mqttCount(mfs, "sensors/+/temperature", "done"); got != 2 {
+		t.Errorf("sensors done = %v, want 2", got)
 	}
 	if runs := guestRuns(t, logFile, "flaky"); len(runs) != 3 {
 		t.Errorf("the flaky message ran %d times after it succeeded, want 3", len(runs))
@@ -233,4 +251,97 @@ func TestMQTTOptionErrors(t *testing.T) {
 			t.Errorf("%q: err = %v, want %q", tc.block, err, tc.want)
 		}
 	}
+}
+
+// TestMQTTAuthOverTLS: with mqtt_user, mqtt_password and mqtt_tls, a
+// client with the password over TLS gets its message run; a wrong
+// password, or no TLS, is refused. A reload that changes the MQTT
+// settings fails and leaves the running config.
+func TestMQTTAuthOverTLS(t *testing.T) {
+	wasm := testguest.Go(t, "mqtt-go")
+	port := freeTCPPort(t)
+	cert, key := selfSignedCert(t)
+	t.Setenv("GOJINN_TEST_MQTT_PASSWORD", "s3cret-pw")
+	dataDir := dataDirBlock(t.TempDir())
+	block := func(filter string) string {
+		return fmt.Sprintf(`%s
+		mqtt_listen 127.0.0.1:%s
+		mqtt_user device
+		mqtt_password {env.GOJINN_TEST_MQTT_PASSWORD}
+		mqtt_tls %s %s
+		mqtt %q %s`, dataDir, port, cert, key, filter, wasm)
+	}
+	site := "http://127.0.0.1:9080 {\n\trespond ok\n}\n"
+	_, logFile := kvServer(t, block("sensors/#"), site)
+
+	tlsArgs := []string{"--cafile", cert, "--insecure", "-q", "1", "-t", "sensors/a"}
+	if out, err := mqttClient(t, "mosquitto_pub", port, append(tlsArgs, "-u", "device", "-P", "s3cret-pw", "-m", "good")...); err != nil {
+		t.Fatalf("mosquitto_pub with the password over TLS: %v: %s", err, out)
+	}
+	waitForRuns(t, logFile, "good", 1)
+	if out, err := mqttClient(t, "mosquitto_pub", port, append(tlsArgs, "-u", "device", "-P", "wrong", "-m", "wrong-password")...); err == nil {
+		t.Errorf("a wrong password was accepted: %s", out)
+	}
+	if out, err := mqttClient(t, "mosquitto_pub", port, "-q", "1", "-t", "sensors/a", "-u", "device", "-P", "s3cret-pw", "-m", "plaintext"); err == nil {
+		t.Errorf("a client without TLS was accepted: %s", out)
+	}
+	if strings.Contains(readFile(t, logFile), "s3cret-pw") {
+		t.Error("the MQTT password is in the log")
+	}
+
+	// The MQTT setup is the embedded server's: changing it needs a restart.
+	resp, err := http.Post("http://localhost:2999/load", "text/caddyfile", strings.NewReader(kvGlobals(logFile, block("other/#"))+"\n"+site))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK || !strings.Contains(string(body), "take effect when Caddy restarts") {
+		t.Errorf("a reload with another filter: %d %s, want an error", resp.StatusCode, body)
+	}
+	if out, err := mqttClient(t, "mosquitto_pub", port, append(tlsArgs, "-u", "device", "-P", "s3cret-pw", "-m", "after-reload")...); err != nil {
+		t.Fatalf("mosquitto_pub after the failed reload: %v: %s", err, out)
+	}
+	waitForRuns(t, logFile, "after-reload", 1)
+	if runs := guestRuns(t, logFile, "wrong-password"); len(runs)+len(guestRuns(t, logFile, "plaintext")) != 0 {
+		t.Error("a refused client's message ran")
+	}
+}
+
+// selfSignedCert writes a self-signed certificate for 127.0.0.1 and its
+// key, and returns their paths.
+func selfSignedCert(t *testing.T) (cert, key string) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "gojinn test"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cert, key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cert, key
 }

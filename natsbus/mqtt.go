@@ -113,6 +113,27 @@ func MQTTSubjects(filter string) ([]string, error) {
 	return []string{subject}, nil
 }
 
-// MQTTTopic is the MQTT topic of a NATS subject that MQTTSubjects' filters
-// match.
-func MQTTTopic(subject string) string { return strings.ReplaceAll(subject, ".", "/") }
+// MQTTTopic is the MQTT topic of a subject that nats-server's MQTT
+// listener published: it writes a topic's '/' as '.', its '.' as "//",
+// and marks an empty level with a '/' beside the '.' (nats-server's own
+// reverse conversion, natsSubjectToMQTTTopic, is not exported).
+func MQTTTopic(subject string) string {
+	var b strings.Builder
+	b.Grow(len(subject))
+	for i := 0; i < len(subject); i++ {
+		switch c := subject[i]; {
+		case c == '.':
+			b.WriteByte('/')
+		case c == '/' && i+1 < len(subject) && subject[i+1] == '/':
+			b.WriteByte('.')
+			i++
+		case c == '/' && i+1 < len(subject) && subject[i+1] == '.':
+			b.WriteByte('/')
+			i++
+		case c == '/': // not written by nats-server
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}

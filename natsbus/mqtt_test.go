@@ -31,3 +31,20 @@ func TestUncovered(t *testing.T) {
 		t.Errorf("uncovered = %q, want %q", got, want)
 	}
 }
+
+// TestMQTTTopic: the subjects nats-server writes for MQTT topics (its
+// mqttToNATSSubjectConversion) come back as the topics.
+func TestMQTTTopic(t *testing.T) {
+	cases := map[string]string{
+		"sensors.kitchen.temperature": "sensors/kitchen/temperature",
+		"sensors.a//b":                "sensors/a.b",
+		"a./.b":                       "a//b",
+		"a./":                         "a/",
+		"jobs":                        "jobs",
+	}
+	for subject, want := range cases {
+		if got := MQTTTopic(subject); got != want {
+			t.Errorf("MQTTTopic(%q) = %q, want %q", subject, got, want)
+		}
+	}
+}
