@@ -3,6 +3,7 @@ package gojinn_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -83,10 +84,25 @@ func scheduledAt(t *testing.T, r cronRun) time.Time {
 	return at
 }
 
+// cronStatus reads GET /gojinn/cron on Caddy's admin listener.
+func cronStatus(t *testing.T) []gojinn.CronStatus {
+	t.Helper()
+	resp, err := http.Get("http://localhost:2999/gojinn/cron")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var status []gojinn.CronStatus
+	if err := json.NewDecoder(resp.Body).Decode(&status); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /gojinn/cron: %d, %v", resp.StatusCode, err)
+	}
+	return status
+}
+
 // TestCronFires: `@every 1s` and a 6-field schedule with seconds and a
 // CRON_TZ= prefix run their function once a second with the contract
-// request POST /cron/<name>, one run per tick; the status the admin API
-// serves has the last and next runs.
+// request POST /cron/<name>, one run per tick; GET /gojinn/cron on the
+// admin API has the last and next runs.
 func TestCronFires(t *testing.T) {
 	echo := guestPath(t, "echo-stderr")
 	tester, logFile := server(t, "http://127.0.0.1:9080 {\n\trespond ok\n}\n")
@@ -114,10 +130,7 @@ func TestCronFires(t *testing.T) {
 		}
 	}
 
-	status, err := gojinn.CronStatusNow()
-	if err != nil {
-		t.Fatal(err)
-	}
+	status := cronStatus(t)
 	if len(status) != 2 || status[0].Name != "every" || status[0].Schedule != "@every 1s" || status[1].Name != "tokyo" {
 		t.Fatalf("status = %+v, want every then tokyo", status)
 	}
@@ -152,10 +165,7 @@ func TestCronSkipsTicks(t *testing.T) {
 	if ok := cronValue(mfs, "gojinn_cron_runs_total", "slow", "ok"); ok > 0 {
 		t.Fatalf("%v runs ended ok, want none (each times out)", ok)
 	}
-	status, err := gojinn.CronStatusNow()
-	if err != nil {
-		t.Fatal(err)
-	}
+	status := cronStatus(t)
 	if len(status) != 1 || status[0].Skipped < 1 {
 		t.Fatalf("status = %+v, want skipped ticks counted", status)
 	}
@@ -210,8 +220,8 @@ func TestCronReload(t *testing.T) {
 	if n := len(cronEntries(t, logFile, "drop")); n != dropped {
 		t.Fatalf("cron drop logged %d times after the config that dropped it loaded", n-dropped)
 	}
-	if status, err := gojinn.CronStatusNow(); err != nil || len(status) != 1 || status[0].Name != "keep" {
-		t.Fatalf("status = %+v, %v; want keep alone", status, err)
+	if status := cronStatus(t); len(status) != 1 || status[0].Name != "keep" {
+		t.Fatalf("status = %+v, want keep alone", status)
 	}
 }
 
@@ -280,10 +290,7 @@ func TestCronStopGrace(t *testing.T) {
 			timeout 1m
 		}`, sleep), "v1"), "caddyfile")
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		status, err := gojinn.CronStatusNow()
-		if err != nil {
-			t.Fatal(err)
-		}
+		status := cronStatus(t)
 		if len(status) == 1 && status[0].Running {
 			break
 		}
