@@ -26,6 +26,9 @@ const (
 	// mqttStream names the JetStream stream of MQTT messages, after the
 	// bucket prefix.
 	mqttStream = "mqtt"
+	// mqttGrace is how long runs in flight may go on when Caddy stops or
+	// reloads; then they are canceled and their messages come again.
+	mqttGrace = 5 * time.Second
 )
 
 // MQTT is the embedded NATS server's MQTT listener and the functions run
@@ -52,6 +55,10 @@ type MQTT struct {
 	log     *zap.Logger
 	metrics *metrics.MQTT
 	running []*natsbus.MQTTConsumption
+	// runs is the context of the runs, canceled once the grace period
+	// after stop is over.
+	runs       context.Context
+	cancelRuns context.CancelFunc
 }
 
 // MQTTSubscription runs a function for each message whose topic matches
@@ -168,6 +175,7 @@ func (m *MQTT) start() error {
 	if len(m.Subscriptions) == 0 {
 		return nil
 	}
+	m.runs, m.cancelRuns = context.WithCancel(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	stream := m.app.kvCfg.Prefix + mqttStream
@@ -221,7 +229,13 @@ func (s *MQTTSubscription) handler(m *MQTT) func(*natsbus.MQTTMessage) {
 			TraceID: newTraceparent(),
 			Proto:   "MQTT",
 		}
-		inv := s.Function.Invoke(context.Background(), req)
+		inv := s.Function.Invoke(m.runs, req)
+		if m.runs.Err() != nil {
+			// Stopped past the grace period: the run's failure is not the
+			// message's, which comes again at once for the next config.
+			_ = msg.Retry(0)
+			return
+		}
 		m.log.Debug("MQTT message ran", zap.String("topic", msg.Topic), zap.Int("attempt", msg.Attempt), zap.Int("status", inv.Status), zap.String("trace_id", req.TraceID))
 		var err error
 		switch {
@@ -263,12 +277,29 @@ func (s *MQTTSubscription) backoff(n int) time.Duration {
 	return d
 }
 
-// stop stops consuming: no new run starts, and the runs in flight finish
-// (each within its function's timeout); unacknowledged messages come
-// again later.
+// stop stops consuming: no new run starts, and the runs in flight get
+// mqttGrace to finish; then they are canceled and their messages come
+// again.
 func (m *MQTT) stop() error {
 	for _, c := range m.running {
 		c.Stop()
+	}
+	done := make(chan struct{})
+	go func() {
+		for _, c := range m.running {
+			c.Wait()
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(mqttGrace):
+		m.log.Warn("MQTT runs still going after the grace period are canceled; their messages come again", zap.Duration("grace", mqttGrace))
+		m.cancelRuns()
+		<-done
+	}
+	if m.cancelRuns != nil {
+		m.cancelRuns()
 	}
 	m.running = nil
 	return nil

@@ -133,7 +133,9 @@ func (m *MQTTMessage) Drop() error { return m.msg.Term() }
 // MQTTConsumption is a running consumer of one filter.
 type MQTTConsumption struct {
 	cc       jetstream.ConsumeContext
-	inflight sync.WaitGroup
+	mu       sync.Mutex
+	stopped  bool
+	inflight sync.WaitGroup // Add only under mu, before stopped
 }
 
 // ConsumeMQTT calls handle for each message of filter stored in stream
@@ -167,7 +169,15 @@ func (b *Bus) ConsumeMQTT(ctx context.Context, stream, filter string, cfg MQTTCo
 		}
 		m := &MQTTMessage{Topic: MQTTTopic(msg.Subject()), Payload: msg.Data(), Attempt: attempt, msg: msg}
 		slots <- struct{}{}
+		c.mu.Lock()
+		if c.stopped {
+			c.mu.Unlock()
+			<-slots
+			_ = msg.Nak() // for the next config, at once
+			return
+		}
 		c.inflight.Add(1)
+		c.mu.Unlock()
 		go func() {
 			defer func() { <-slots; c.inflight.Done() }()
 			handle(m)
@@ -179,9 +189,14 @@ func (b *Bus) ConsumeMQTT(ctx context.Context, stream, filter string, cfg MQTTCo
 	return c, nil
 }
 
-// Stop stops fetching messages and waits for the handlers running.
-// Messages fetched and not yet acknowledged are delivered again later.
+// Stop stops fetching messages; a message fetched and not yet handed to
+// a handler is delivered again at once (to the next config).
 func (c *MQTTConsumption) Stop() {
+	c.mu.Lock()
+	c.stopped = true
+	c.mu.Unlock()
 	c.cc.Stop()
-	c.inflight.Wait()
 }
+
+// Wait waits for the handlers running, after Stop.
+func (c *MQTTConsumption) Wait() { c.inflight.Wait() }
