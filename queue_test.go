@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -359,4 +360,67 @@ func TestQueues(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestQueueSurvivesKill: Caddy killed with kill -9 while jobs run loses
+// none: the next process runs every job to done (those in flight again,
+// after the ack wait).
+func TestQueueSurvivesKill(t *testing.T) {
+	bin := buildCaddy(t)
+	port, admin := freeTCPPort(t), freeTCPPort(t)
+	caddyfile := fmt.Sprintf(`{
+	admin 127.0.0.1:%s
+	default_bind 127.0.0.1
+	http_port %s
+	gojinn {
+		data_dir %s
+		queue slow %s {
+			concurrency 4
+			timeout 5s
+			queue_timeout 1s
+		}
+	}
+}
+http://127.0.0.1:%s {
+	gojinn_enqueue slow
+}
+`, admin, port, t.TempDir(), guestPath(t, "slow"), port)
+	url := "http://127.0.0.1:" + port + "/"
+	c := &http.Client{Timeout: 30 * time.Second}
+	p := startCaddy(t, bin, caddyfile, url+"warmup")
+	ids := []string{}
+	for i := range 40 {
+		ids = append(ids, enqueue(t, c, url, fmt.Sprint("job-", i), nil))
+	}
+	jobURL := "http://127.0.0.1:" + admin + "/gojinn/jobs/"
+	state := func(id string) string {
+		var st struct{ State string }
+		if resp, err := c.Get(jobURL + id); err == nil {
+			_ = json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+		}
+		return st.State
+	}
+	seen := map[string]bool{}
+	for deadline := time.Now().Add(30 * time.Second); !seen["running"]; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no job started: states %v", seen)
+		}
+		for _, id := range ids {
+			seen[state(id)] = true
+		}
+	}
+	if !seen["queued"] {
+		t.Fatalf("every job had started before the kill: states %v", seen)
+	}
+	p.stop(t, syscall.SIGKILL)
+
+	startCaddy(t, bin, caddyfile, url+"warmup")
+	for _, id := range ids {
+		for deadline := time.Now().Add(60 * time.Second); state(id) != "done"; time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("job %s: state %q, want done", id, state(id))
+			}
+		}
+	}
 }
