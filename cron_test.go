@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 
 	"github.com/gojinn/gojinn"
@@ -310,4 +311,27 @@ func TestCronStopGrace(t *testing.T) {
 	waitForLog(t, logFile, "gojinn", func(e map[string]any) bool {
 		return strings.HasPrefix(fmt.Sprint(e["msg"]), "cron run still going after the grace period") && e["cron"] == "long"
 	})
+}
+
+// TestCronLoadErrors: a JSON config is checked when it loads as the
+// Caddyfile is when it adapts (a bad schedule, a name given twice, no
+// function).
+func TestCronLoadErrors(t *testing.T) {
+	echo := guestPath(t, "echo-stderr")
+	fn := fmt.Sprintf(`{"path": %q}`, echo)
+	cases := []struct{ crons, want string }{
+		{`[{"name": "a", "schedule": "61 * * * *", "function": ` + fn + `}]`, `cron a: schedule "61 * * * *"`},
+		{`[{"name": "a", "schedule": "@hourly", "function": ` + fn + `}, {"name": "a", "schedule": "@daily", "function": ` + fn + `}]`, "cron a is given twice"},
+		{`[{"name": "", "schedule": "@hourly", "function": ` + fn + `}]`, `cron: "" is not a valid name`},
+		{`[{"name": "a", "schedule": "@hourly"}]`, "cron:a: no WebAssembly module path given"},
+	}
+	for _, tc := range cases {
+		cfg := new(caddy.Config)
+		if err := json.Unmarshal([]byte(`{"apps": {"gojinn": {"crons": `+tc.crons+`}}}`), cfg); err != nil {
+			t.Fatal(err)
+		}
+		if err := caddy.Validate(cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", tc.crons, err, tc.want)
+		}
+	}
 }
