@@ -10,7 +10,7 @@ import (
 	"github.com/gojinn/gojinn/host"
 )
 
-func openQueue(t *testing.T, b *Bus, cfg QueueConfig) *Queue {
+func openQueue(t testing.TB, b *Bus, cfg QueueConfig) *Queue {
 	t.Helper()
 	q, err := OpenQueue(context.Background(), b, cfg)
 	if err != nil {
