@@ -24,6 +24,9 @@ func init() {
 // it cancels the run's context.
 const cronGracePeriod = 5 * time.Second
 
+// cronTickTolerance is how late a tick may be noticed and still run.
+const cronTickTolerance = time.Minute
+
 // cronParser reads 5 fields, 6 with seconds first, or a descriptor
 // (@every 30s, @hourly...), with an optional CRON_TZ= or TZ= prefix.
 var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour |
@@ -215,7 +218,8 @@ func (c *Cron) start() error {
 }
 
 // loop fires the ticks until stop. The next tick is always computed from
-// now, so ticks missed while the process was stalled are not replayed.
+// now, and a tick noticed more than cronTickTolerance late (the machine
+// was asleep) is dropped: missed ticks are not replayed.
 func (c *Cron) loop() {
 	defer close(c.done)
 	defer c.setNext(time.Time{})
@@ -226,14 +230,33 @@ func (c *Cron) loop() {
 			<-c.quit
 			return
 		}
-		timer := time.NewTimer(time.Until(next))
+		if !c.waitUntil(next) {
+			return
+		}
+		if late := time.Since(next); late > cronTickTolerance {
+			c.logger.Info("cron tick missed: the process was stalled or the machine asleep", zap.Time("scheduled_at", next), zap.Duration("late", late))
+			continue
+		}
+		c.tick(next)
+	}
+}
+
+// waitUntil waits for the wall clock to reach t, or for stop (false). It
+// wakes at least every cronTickTolerance: Go's timers follow a clock that
+// stops while the machine sleeps and ignores changes of the wall clock.
+func (c *Cron) waitUntil(t time.Time) bool {
+	for {
+		d := time.Until(t)
+		if d <= 0 {
+			return true
+		}
+		timer := time.NewTimer(min(d, cronTickTolerance))
 		select {
 		case <-c.quit:
 			timer.Stop()
-			return
+			return false
 		case <-timer.C:
 		}
-		c.tick(next)
 	}
 }
 
