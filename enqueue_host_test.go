@@ -82,3 +82,41 @@ func TestEnqueueFromGoSDK(t *testing.T) {
 		t.Errorf("ungranted queue: %d %q, want 502 and the ErrDenied text", resp.StatusCode, got)
 	}
 }
+
+// A queue's function may enqueue too: `first`'s function
+// (sdkgo-enqueue, granted `enqueue second`) runs the job "second
+// chained-9" by adding a job "chained-9" to `second`, a queue declared
+// after it (so opened after `first`'s function was provisioned); `second`'s
+// function runs it.
+func TestEnqueueFromQueueFunction(t *testing.T) {
+	probe := testguest.WAT(t, "queue-probe")
+	wasm := testguest.Go(t, "sdkgo-enqueue")
+	block := dataDirBlock(t.TempDir()) + fmt.Sprintf("\n\t\tqueue first %s {\n\t\t\tenqueue second\n\t\t}\n\t\tqueue second %s {\n\t\t}", wasm, probe)
+	tester, logFile := kvServer(t, block, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tenqueue first\n\t}\n}\n", wasm))
+
+	resp, id := do(t, tester, newRequest(t, "POST", base+"/?queue=first", strings.NewReader("second chained-9")))
+	if resp.StatusCode != 200 || id == "" {
+		t.Fatalf("enqueue first: %d %q, want 200 and the job id", resp.StatusCode, id)
+	}
+	run := waitForLog(t, logFile, "gojinn", func(e map[string]any) bool {
+		return strings.Contains(fmt.Sprint(e["msg"]), "chained-9")
+	})
+	if line := fmt.Sprint(run["msg"]); !strings.Contains(line, `"uri":"/queue/second"`) || !strings.Contains(line, `"body":"chained-9"`) {
+		t.Errorf("the chained job's run got %s, want chained-9 on /queue/second", line)
+	}
+}
+
+// In JSON, a bad queue name or one granted twice fails the load, naming it.
+func TestEnqueueGrantJSONErrors(t *testing.T) {
+	kvdo, probe, dir := testguest.WAT(t, "kv-do"), testguest.WAT(t, "queue-probe"), t.TempDir()
+	for grant, want := range map[string]string{
+		`["my.queue"]`:        `enqueue: \"my.queue\" is not a valid queue name`,
+		`["orders","orders"]`: `enqueue: the queue \"orders\" is granted twice`,
+	} {
+		cfg := fmt.Sprintf(`{"admin": {"listen": "localhost:2999"}, "apps": {
+			"gojinn": {"data_dir": %q, "queues": [{"name": "orders", "function": {"path": %q}}]},
+			"http": {"servers": {"s": {"listen": ["127.0.0.1:9080"],
+			"routes": [{"handle": [{"handler": "gojinn", "path": %q, "enqueue": %s}]}]}}}}}`, dir, probe, kvdo, grant)
+		caddytest.AssertLoadError(t, cfg, "json", want)
+	}
+}

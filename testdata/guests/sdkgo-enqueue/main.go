@@ -1,10 +1,12 @@
 // Command sdkgo-enqueue is a test guest on the Go SDK (its own module): it
 // enqueues its request's body to the queue in its ?queue= with
 // gojinn.Enqueue and answers the job id; when that fails, 502 with the
-// error's text.
+// error's text. Without ?queue= (a queue's job), the body is "<queue>
+// <body>".
 package main
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 
@@ -18,7 +20,12 @@ func main() {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		id, err := gojinn.Enqueue(r.URL.Query().Get("queue"), body)
+		queue := r.URL.Query().Get("queue")
+		if queue == "" {
+			q, rest, _ := bytes.Cut(body, []byte(" "))
+			queue, body = string(q), rest
+		}
+		id, err := gojinn.Enqueue(queue, body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
