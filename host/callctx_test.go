@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"testing"
 
@@ -56,5 +57,37 @@ func TestBackendContextIsTheCallsOwn(t *testing.T) {
 	case <-got.Done():
 	default:
 		t.Error("the backend's context is not done after its call returned")
+	}
+}
+
+// capturingQueue keeps the context its Enqueue got.
+type capturingQueue struct{ ctx context.Context }
+
+func (c *capturingQueue) Enqueue(ctx context.Context, _ string, _ []byte, _ http.Header) (string, error) {
+	c.ctx = ctx
+	return "id", nil
+}
+
+// enqueue is a backend call too: its Queue gets the call's own context,
+// never the run's (which the sandbox reuses).
+func TestEnqueueContextIsTheCallsOwn(t *testing.T) {
+	q := &capturingQueue{}
+	p := newProgram()
+	c := vectorCall{Fn: "enqueue", Queue: bytesOf("q"), BufCap: host.MaxJobID}
+	if err := c.encode(p); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.WithValue(context.Background(), probeKey{}, "request A")
+	p.run(t, ctx, &host.Run{Grants: &host.Grants{Queues: map[string]bool{"q": true}}, Queue: q})
+	if q.ctx == nil {
+		t.Fatal("the queue got no call")
+	}
+	if v := q.ctx.Value(probeKey{}); v != nil {
+		t.Errorf("the queue's context has the request's value %v", v)
+	}
+	select {
+	case <-q.ctx.Done():
+	default:
+		t.Error("the queue's context is not done after its call returned")
 	}
 }
