@@ -345,3 +345,32 @@ func selfSignedCert(t *testing.T) (cert, key string) {
 	}
 	return cert, key
 }
+
+// TestMQTTReloadMidRun: a reload while a run is stuck gives the run 5 s,
+// cancels it, and the new config runs the message again at once (the
+// message is not lost, and the reload does not wait for the run's
+// timeout).
+func TestMQTTReloadMidRun(t *testing.T) {
+	loop, sink := testguest.WAT(t, "loop"), testguest.Go(t, "mqtt-go")
+	port := freeTCPPort(t)
+	dataDir := dataDirBlock(t.TempDir())
+	block := func(wasm string) string {
+		return fmt.Sprintf("%s\n\t\tmqtt_listen 127.0.0.1:%s\n\t\tmqtt \"slow/#\" %s {\n\t\t\ttimeout 60s\n\t\t}", dataDir, port, wasm)
+	}
+	site := "http://127.0.0.1:9080 {\n\trespond ok\n}\n"
+	kvServer(t, block(loop), site)
+	publish(t, port, "slow/a", "stuck")
+	waitForMetric(t, "the stuck run", func(mfs families) bool {
+		return value(mfs, "gojinn_active_sandboxes", "handler", "mqtt:slow/#") == 1
+	})
+
+	start := time.Now()
+	_, logFile := kvServer(t, block(sink), site)
+	if took := time.Since(start); took > 50*time.Second {
+		t.Errorf("the reload took %v: it waited for the run's timeout", took)
+	}
+	run := waitForRuns(t, logFile, "stuck", 1)[0]
+	if run["attempt"] != "2" {
+		t.Errorf("the new config's run has X-Gojinn-Attempt %v, want 2", run["attempt"])
+	}
+}
