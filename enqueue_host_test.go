@@ -120,3 +120,14 @@ func TestEnqueueGrantJSONErrors(t *testing.T) {
 		caddytest.AssertLoadError(t, cfg, "json", want)
 	}
 }
+
+// A full queue (max_jobs 1, its one job still running) answers
+// unavailable to a guest (Q's natsbus maps the full stream to ErrUnavailable).
+func TestEnqueueFullQueue(t *testing.T) {
+	block := dataDirBlock(t.TempDir()) + fmt.Sprintf("\n\t\tqueue busy %s {\n\t\t\tmax_jobs 1\n\t\t\ttimeout 5s\n\t\t\tgrace_period 1s\n\t\t}", testguest.WAT(t, "sleep"))
+	tester, _ := kvServer(t, block, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tenqueue busy\n\t}\n}\n", testguest.WAT(t, "kv-do")))
+	if got := kvDo(t, tester.Client, base, "enqueue busy one"); !strings.HasPrefix(got, "0 ") {
+		t.Fatalf("first job: %q, want 0 (ok) and an id", got)
+	}
+	kvWant(t, tester.Client, base, "enqueue busy two", "6") // unavailable
+}
