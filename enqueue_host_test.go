@@ -122,7 +122,7 @@ func TestEnqueueGrantJSONErrors(t *testing.T) {
 }
 
 // A full queue (max_jobs 1, its one job still running) answers
-// unavailable to a guest (Q's natsbus maps the full stream to ErrUnavailable).
+// unavailable to a guest (natsbus maps the full stream to ErrUnavailable).
 func TestEnqueueFullQueue(t *testing.T) {
 	block := dataDirBlock(t.TempDir()) + fmt.Sprintf("\n\t\tqueue busy %s {\n\t\t\tmax_jobs 1\n\t\t\ttimeout 5s\n\t\t\tgrace_period 1s\n\t\t}", testguest.WAT(t, "sleep"))
 	tester, _ := kvServer(t, block, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tenqueue busy\n\t}\n}\n", testguest.WAT(t, "kv-do")))
