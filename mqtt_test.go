@@ -374,3 +374,62 @@ func TestMQTTReloadMidRun(t *testing.T) {
 		t.Errorf("the new config's run has X-Gojinn-Attempt %v, want 2", run["attempt"])
 	}
 }
+
+// TestMQTTNatsURL: with nats_url, mqtt filters run their functions for the
+// messages of that server's own MQTT listener, through its JetStream.
+func TestMQTTNatsURL(t *testing.T) {
+	wasm := testguest.Go(t, "mqtt-go")
+	port := freeTCPPort(t)
+	url, _ := natsServer(t, "2MB", fmt.Sprintf("server_name: external\nmqtt { listen: 127.0.0.1:%s }", port))
+	t.Setenv("GOJINN_TEST_NATS_URL", url)
+	block := fmt.Sprintf("\t\tnats_url {env.GOJINN_TEST_NATS_URL}\n\t\tmqtt \"sensors/#\" %s", wasm)
+	_, logFile := kvServer(t, block, "http://127.0.0.1:9080 {\n\trespond ok\n}\n")
+	publish(t, port, "sensors/roof", "external")
+	if run := waitForRuns(t, logFile, "external", 1)[0]; run["uri"] != "/mqtt/sensors/roof" {
+		t.Errorf("run uri %v", run["uri"])
+	}
+}
+
+// TestMQTTOptions: the worked example of docs/events.md adapts to the app's
+// mqtt JSON, placeholders kept as written.
+func TestMQTTOptions(t *testing.T) {
+	cfg := `{
+	gojinn {
+		mqtt_listen   0.0.0.0:8883
+		mqtt_user     sensors
+		mqtt_password {env.MQTT_PASSWORD}
+		mqtt_tls      /etc/gojinn/mqtt.pem /etc/gojinn/mqtt-key.pem
+		mqtt "sensors/+/temperature" /srv/fn/ingest.wasm {
+			timeout 2s
+			kv readings
+			max_attempts 3
+			backoff 2s 1m
+			concurrency 8
+		}
+	}
+}
+:8080 {
+	respond ok
+}
+`
+	out, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parsed struct {
+		Apps struct {
+			Gojinn struct {
+				MQTT json.RawMessage `json:"mqtt"`
+			} `json:"gojinn"`
+		} `json:"apps"`
+	}
+	if err := json.Unmarshal(out, &parsed); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"listen":"0.0.0.0:8883","user":"sensors","password":"{env.MQTT_PASSWORD}","tls_cert":"/etc/gojinn/mqtt.pem","tls_key":"/etc/gojinn/mqtt-key.pem",` +
+		`"subscriptions":[{"filter":"sensors/+/temperature","function":{"path":"/srv/fn/ingest.wasm","timeout":2000000000,"kv":[{"store":"readings"}]},` +
+		`"max_attempts":3,"backoff":2000000000,"backoff_max":60000000000,"concurrency":8}]}`
+	if string(parsed.Apps.Gojinn.MQTT) != want {
+		t.Errorf("mqtt JSON\n%s\nwant\n%s", parsed.Apps.Gojinn.MQTT, want)
+	}
+}
