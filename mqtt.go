@@ -44,10 +44,11 @@ type MQTT struct {
 	User string `json:"user,omitempty"`
 	// Password is User's password. It is never logged.
 	Password string `json:"password,omitempty"`
-	// TLSCert and TLSKey are PEM files of the listener's certificate and
-	// key: given, the listener speaks TLS only.
+	// TLSCert is the PEM file of the listener's certificate (chain):
+	// given, the listener speaks TLS only.
 	TLSCert string `json:"tls_cert,omitempty"`
-	TLSKey  string `json:"tls_key,omitempty"`
+	// TLSKey is the PEM file of TLSCert's private key.
+	TLSKey string `json:"tls_key,omitempty"`
 	// Subscriptions run functions for the messages of topic filters.
 	Subscriptions []*MQTTSubscription `json:"subscriptions,omitempty"`
 
@@ -73,8 +74,9 @@ type MQTTSubscription struct {
 	// dropped (with an error log line). Default 5.
 	MaxAttempts int `json:"max_attempts,omitempty"`
 	// Backoff is the delay before the second attempt, doubled for each
-	// next one up to BackoffMax. Defaults: 1s and 5m.
-	Backoff    caddy.Duration `json:"backoff,omitempty"`
+	// next one up to BackoffMax. Default: 1s.
+	Backoff caddy.Duration `json:"backoff,omitempty"`
+	// BackoffMax caps the retry delay. Default: 5m.
 	BackoffMax caddy.Duration `json:"backoff_max,omitempty"`
 	// Concurrency is how many of its messages run at once on this node.
 	// Default 4.

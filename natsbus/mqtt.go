@@ -18,12 +18,14 @@ import (
 // KV buckets, the queues nor the JetStream API), while Gojinn's own
 // connection authenticates as an internal user with a random password.
 type MQTTConfig struct {
-	// Host and Port are the listener's address.
+	// Host is the listener's address.
 	Host string
+	// Port is the listener's port.
 	Port int
-	// User and Password are what MQTT clients must send; with User "",
+	// User is the user name MQTT clients must send; with User "",
 	// clients connect without credentials (and are confined the same).
-	User     string
+	User string
+	// Password is User's password.
 	Password string
 	// TLS, when not nil, makes the listener speak TLS.
 	TLS *tls.Config
