@@ -1,22 +1,21 @@
 package natsbus
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
 )
 
 // MQTTConfig turns on the embedded server's MQTT listener and confines
 // its clients: they authenticate as one user that may publish to
 // Subjects and nothing else (no subscription, no other subject: not the
 // KV buckets, the queues nor the JetStream API), while Gojinn's own
-// connection authenticates as an internal user with a random password.
+// connection authenticates with an nkey of its own.
 type MQTTConfig struct {
 	// Host is the listener's address.
 	Host string
@@ -34,13 +33,9 @@ type MQTTConfig struct {
 	Subjects []string
 }
 
-// internalUser is the NATS user of Gojinn's own connection to an embedded
-// server with an MQTT listener; anonymousMQTTUser is the MQTT clients'
-// user when they send no credentials.
-const (
-	internalUser      = "gojinn-internal"
-	anonymousMQTTUser = "mqtt"
-)
+// anonymousMQTTUser is the MQTT clients' NATS user when they send no
+// credentials.
+const anonymousMQTTUser = "mqtt"
 
 // key says whether two configs set the server up the same way; the
 // password enters only as a hash.
@@ -53,16 +48,17 @@ func (c *MQTTConfig) key() string {
 }
 
 // applyMQTT sets up opts for cfg and returns the option that connects
-// Gojinn's own client.
+// Gojinn's own client: an nkey made for this server's life, so no
+// password of Gojinn's is in the server's options.
 func applyMQTT(opts *server.Options, cfg *MQTTConfig) (nats.Option, error) {
-	if cfg.User == internalUser {
-		return nil, fmt.Errorf("natsbus: the MQTT user may not be named %s", internalUser)
+	internal, err := nkeys.CreateUser()
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: an nkey for Gojinn's connection: %w", err)
 	}
-	var secret [16]byte
-	if _, err := rand.Read(secret[:]); err != nil {
+	pub, err := internal.PublicKey()
+	if err != nil {
 		return nil, err
 	}
-	internalPassword := hex.EncodeToString(secret[:])
 	user := &server.User{
 		Username: cfg.User,
 		Password: cfg.Password,
@@ -80,9 +76,10 @@ func applyMQTT(opts *server.Options, cfg *MQTTConfig) (nats.Option, error) {
 		// No filter configured: nothing may be published.
 		user.Permissions.Publish = &server.SubjectPermission{Deny: []string{">"}}
 	}
-	opts.Users = []*server.User{{Username: internalUser, Password: internalPassword}, user}
+	opts.Nkeys = []*server.NkeyUser{{Nkey: pub}}
+	opts.Users = []*server.User{user}
 	opts.MQTT.Host, opts.MQTT.Port, opts.MQTT.TLSConfig = cfg.Host, cfg.Port, cfg.TLS
-	return nats.UserInfo(internalUser, internalPassword), nil
+	return nats.Nkey(pub, internal.Sign), nil
 }
 
 // MQTTSubjects returns the NATS subjects of an MQTT topic filter
