@@ -145,11 +145,15 @@ func TestQueueIdempotencyAndLimits(t *testing.T) {
 	}
 	_, err = q.Enqueue(ctx, &Job{Method: "POST", URI: "/", Body: make([]byte, 1001)}, "")
 	wantErr(t, "a job over max_job_size", err, host.ErrTooLarge)
-	if _, err := q.Enqueue(ctx, &Job{Method: "POST", URI: "/"}, ""); err != nil {
+	c, err := q.Enqueue(ctx, &Job{Method: "POST", URI: "/"}, "")
+	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = q.Enqueue(ctx, &Job{Method: "POST", URI: "/"}, "")
 	wantErr(t, "a job past max_jobs", err, host.ErrUnavailable)
+	for _, id := range []string{a, c} {
+		waitFor(t, "the state queued", func() bool { s, _ := q.State(ctx, id); return s.State == StateQueued && s.Queue == "lim" })
+	}
 }
 
 // TestQueueStopKeepsUnfinishedJobs: a run still going past the grace
