@@ -104,6 +104,8 @@ func (e *Enqueue) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.
 	switch {
 	case errors.Is(err, host.ErrTooLarge):
 		return enqueueFailed(w, http.StatusRequestEntityTooLarge)
+	case err != nil && r.Context().Err() != nil:
+		return caddyhttp.Error(499, err) // the client went away: no answer to write, nothing to log
 	case err != nil:
 		e.logger.Error("enqueue failed", zap.String("queue", e.Queue), zap.Error(err))
 		w.Header().Set("Retry-After", "1")

@@ -188,12 +188,35 @@ func OpenQueue(ctx context.Context, bus *Bus, cfg QueueConfig) (*Queue, error) {
 		Description: "Gojinn job states",
 		History:     1,
 		TTL:         cfg.StateTTL,
-		MaxBytes:    64 << 20,
+		MaxBytes:    StateMaxBytes,
 	})
+	if err == nil {
+		err = discardOldStates(ctx, js, "KV_"+cfg.Prefix+"jobs")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: queue %s: job state bucket: %w", cfg.Name, err)
 	}
 	return q, nil
+}
+
+// StateMaxBytes caps the job state bucket: about a million records.
+const StateMaxBytes = 256 << 20
+
+// discardOldStates makes the full state bucket drop its oldest records
+// rather than refuse new ones (a KV bucket is created refusing): the
+// states of new jobs matter more than those of old ones.
+func discardOldStates(ctx context.Context, js jetstream.JetStream, stream string) error {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return err
+	}
+	cfg := s.CachedInfo().Config
+	if cfg.Discard == jetstream.DiscardOld {
+		return nil
+	}
+	cfg.Discard = jetstream.DiscardOld
+	_, err = js.UpdateStream(ctx, cfg)
+	return err
 }
 
 func (cfg *QueueConfig) applyDefaults() {

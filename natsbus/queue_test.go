@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/gojinn/gojinn/host"
 )
 
@@ -236,5 +238,19 @@ func TestQueueUnansweredLastAttemptIsDead(t *testing.T) {
 	}
 	if st, _ := q.Stats(ctx); st.Pending != 0 || st.InFlight != 0 {
 		t.Fatalf("stats %+v: the job is still in the queue", st)
+	}
+}
+
+// TestQueueStatesDiscardOld: a full state bucket drops its oldest records
+// and keeps taking new ones.
+func TestQueueStatesDiscardOld(t *testing.T) {
+	ctx := context.Background()
+	q := openQueue(t, openBus(t, Config{}), QueueConfig{Name: "states"})
+	info, err := q.bus.shared.js.Stream(ctx, "KV_gojinn_jobs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := info.CachedInfo().Config.Discard; d != jetstream.DiscardOld {
+		t.Fatalf("the state bucket discards %v, want old", d)
 	}
 }
