@@ -43,6 +43,7 @@ func (adminAPI) Routes() []caddy.AdminRoute {
 		{Pattern: "/gojinn/queues", Handler: caddy.AdminHandlerFunc(serveQueues)},
 		{Pattern: "/gojinn/queues/", Handler: caddy.AdminHandlerFunc(serveDead)},
 		{Pattern: "/gojinn/jobs/", Handler: caddy.AdminHandlerFunc(serveJob)},
+		{Pattern: "/gojinn/cron", Handler: caddy.AdminHandlerFunc(serveCron)},
 	}
 }
 

@@ -1,34 +1,9 @@
 package gojinn
 
-import (
-	"net/http"
+import "net/http"
 
-	"github.com/caddyserver/caddy/v2"
-)
-
-func init() {
-	caddy.RegisterModule(adminCron{})
-}
-
-// adminCron is the Caddy admin module `admin.api.gojinn_cron`: the route
-// GET /gojinn/cron of docs/events.md, beside admin.api.gojinn's queue
-// routes, on Caddy's admin listener only.
-type adminCron struct{}
-
-// CaddyModule returns the Caddy module information.
-func (adminCron) CaddyModule() caddy.ModuleInfo {
-	return caddy.ModuleInfo{
-		ID:  "admin.api.gojinn_cron",
-		New: func() caddy.Module { return new(adminCron) },
-	}
-}
-
-// Routes returns the admin routes.
-func (adminCron) Routes() []caddy.AdminRoute {
-	return []caddy.AdminRoute{{Pattern: "/gojinn/cron", Handler: caddy.AdminHandlerFunc(serveCron)}}
-}
-
-// serveCron answers GET /gojinn/cron: the running config's schedules.
+// serveCron answers GET /gojinn/cron (admin.api.gojinn): the running
+// config's schedules.
 func serveCron(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet {
 		return methodNotAllowed(r)
@@ -39,5 +14,3 @@ func serveCron(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, app.cronStatus())
 }
-
-var _ caddy.AdminRouter = adminCron{}
