@@ -70,8 +70,8 @@ type MQTTSubscription struct {
 	Filter string `json:"filter"`
 	// Function is the handler that runs for each message.
 	Function *Gojinn `json:"function"`
-	// MaxAttempts is how many times a message is run before it is
-	// dropped (with an error log line). Default 5.
+	// MaxAttempts is how many times a message is run before it is moved
+	// to the MQTT dead-letter stream (with an error log line). Default 5.
 	MaxAttempts int `json:"max_attempts,omitempty"`
 	// Backoff is the delay before the second attempt, doubled for each
 	// next one up to BackoffMax. Default: 1s.
@@ -212,7 +212,7 @@ func (m *MQTT) start() error {
 
 // handler runs the function for one message and settles it: acknowledged
 // when the run answered below 500, retried after the backoff otherwise,
-// dropped with an error line after MaxAttempts.
+// moved to the dead letters (with an error line) after MaxAttempts.
 func (s *MQTTSubscription) handler(m *MQTT) func(*natsbus.MQTTMessage) {
 	maxAttempts := s.MaxAttempts
 	if maxAttempts == 0 {
@@ -248,11 +248,21 @@ func (s *MQTTSubscription) handler(m *MQTT) func(*natsbus.MQTTMessage) {
 			err = msg.Retry(s.backoff(msg.Attempt))
 			m.metrics.Observe(s.Filter, metrics.MQTTRetried)
 		default:
-			err = msg.Drop()
-			m.metrics.Observe(s.Filter, metrics.MQTTDropped)
-			m.log.Error("MQTT message dropped after its last attempt",
+			reason := inv.Reason
+			if reason == "" { // the guest answered a 5xx
+				reason = "status " + strconv.Itoa(inv.Status)
+			}
+			info := natsbus.DeadInfo{Reason: reason, StderrTail: inv.StderrTail, Attempts: msg.Attempt}
+			if err = msg.Dead(m.runs, info); err != nil {
+				// Not stored (the dead letters full?): it stays, and comes
+				// again after the backoff; logged below.
+				_ = msg.Retry(s.backoff(msg.Attempt))
+				break
+			}
+			m.metrics.Observe(s.Filter, metrics.MQTTDead)
+			m.log.Error("MQTT message dead-lettered after its last attempt",
 				zap.String("filter", s.Filter), zap.String("topic", msg.Topic), zap.Int("attempts", msg.Attempt),
-				zap.Int("status", inv.Status), zap.String("reason", inv.Reason), zap.String("stderr_tail", inv.StderrTail),
+				zap.Int("status", inv.Status), zap.String("reason", reason), zap.String("stderr_tail", inv.StderrTail),
 				zap.String("trace_id", req.TraceID))
 		}
 		if err != nil {

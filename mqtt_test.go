@@ -21,10 +21,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 
 	"github.com/gojinn/gojinn"
 	"github.com/gojinn/gojinn/internal/testguest"
+	"github.com/gojinn/gojinn/natsbus"
 )
 
 // mqttClient runs a Mosquitto command-line client (Debian's
@@ -92,8 +94,9 @@ func waitForRuns(t *testing.T, logFile, body string, n int) []map[string]any {
 // TestMQTTDelivers: QoS 1 messages from a real MQTT client reach the
 // function of the matching filter as POST /mqtt/<topic>; a failing run
 // gets the message again until it succeeds (exactly 3 runs for a guest
-// that fails twice), and a message failing max_attempts times is dropped
-// with one error line, after exactly that many runs.
+// that fails twice), and a message failing max_attempts times is moved,
+// after exactly that many runs, to the MQTT dead-letter stream with its
+// topic, payload, attempts and reason, with one error line.
 func TestMQTTDelivers(t *testing.T) {
 	wasm := testguest.Go(t, "mqtt-go")
 	port := freeTCPPort(t)
@@ -124,14 +127,22 @@ func TestMQTTDelivers(t *testing.T) {
 
 	publish(t, port, "jobs/flaky", "flaky")
 	publish(t, port, "jobs", "fail") // jobs/# matches jobs itself
-	dropped := waitForLog(t, logFile, "gojinn.mqtt", func(e map[string]any) bool {
-		return e["msg"] == "MQTT message dropped after its last attempt"
+	deadLine := waitForLog(t, logFile, "gojinn.mqtt", func(e map[string]any) bool {
+		return e["msg"] == "MQTT message dead-lettered after its last attempt"
 	})
-	if dropped["topic"] != "jobs" || dropped["attempts"] != 3.0 || dropped["status"] != 500.0 {
-		t.Errorf("drop line %v, want topic jobs, 3 attempts, status 500", dropped)
+	if deadLine["topic"] != "jobs" || deadLine["attempts"] != 3.0 || deadLine["status"] != 500.0 {
+		t.Errorf("dead-letter line %v, want topic jobs, 3 attempts, status 500", deadLine)
 	}
 	if runs := guestRuns(t, logFile, "fail"); len(runs) != 3 {
 		t.Errorf("the failing message ran %d times, want 3 (max_attempts)", len(runs))
+	}
+	dead := mqttDeadLetters(t)
+	if len(dead) != 1 {
+		t.Fatalf("%d MQTT dead letters, want 1: %+v", len(dead), dead)
+	}
+	if d := dead[0]; d.Topic != "jobs" || d.Filter != "jobs/#" || string(d.Payload) != "fail" || d.Attempts != 3 ||
+		d.Reason != "status 500" || !strings.Contains(d.StderrTail, "mqtt-go got a message") || d.ID == "" {
+		t.Errorf("dead letter %+v, want topic jobs, filter jobs/#, payload fail, 3 attempts, reason status 500, the guest's stderr", d)
 	}
 	runs := waitForRuns(t, logFile, "flaky", 3)
 	for i, r := range runs {
@@ -145,8 +156,8 @@ func TestMQTTDelivers(t *testing.T) {
 	if got := mqttCount(mfs, "jobs/#", "retried"); got != 4 {
 		t.Errorf("retried = %v, want 4 (2 for the flaky message, 2 for the failing one)", got)
 	}
-	if got := mqttCount(mfs, "jobs/#", "dropped"); got != 1 {
-		t.Errorf("dropped = %v, want 1", got)
+	if got := mqttCount(mfs, "jobs/#", "dead"); got != 1 {
+		t.Errorf("dead = %v, want 1", got)
 	}
 	if got := mqttCount(mfs, "sensors/+/temperature", "done"); got != 2 {
 		t.Errorf("sensors done = %v, want 2", got)
@@ -154,6 +165,27 @@ func TestMQTTDelivers(t *testing.T) {
 	if runs := guestRuns(t, logFile, "flaky"); len(runs) != 3 {
 		t.Errorf("the flaky message ran %d times after it succeeded, want 3", len(runs))
 	}
+}
+
+// mqttDeadLetters reads the MQTT dead-letter stream of the running
+// config's gojinn app through its bus.
+func mqttDeadLetters(t *testing.T) []natsbus.MQTTDeadLetter {
+	t.Helper()
+	v, err := caddy.ActiveContext().AppIfConfigured("gojinn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus, err := v.(*gojinn.App).Bus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dead, _, err := bus.MQTTDead(ctx, natsbus.DefaultPrefix+"mqtt", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dead
 }
 
 // mqttCount is gojinn_mqtt_messages_total{filter, outcome}.

@@ -8,8 +8,9 @@ const (
 	MQTTDone = "done"
 	// MQTTRetried: the run failed; the message comes again after a backoff.
 	MQTTRetried = "retried"
-	// MQTTDropped: the last attempt failed; the message is dropped (and logged).
-	MQTTDropped = "dropped"
+	// MQTTDead: the last attempt failed; the message is moved to the MQTT
+	// dead-letter stream (and logged).
+	MQTTDead = "dead"
 )
 
 // labelFilter labels a series with its MQTT topic filter.
@@ -29,7 +30,7 @@ func NewMQTT(reg prometheus.Registerer) (*MQTT, error) {
 	messages, err := register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace,
 		Name:      "mqtt_messages_total",
-		Help:      "Deliveries of MQTT messages to functions, by topic filter and outcome (done, retried, dropped).",
+		Help:      "Deliveries of MQTT messages to functions, by topic filter and outcome (done, retried, dead).",
 	}, []string{labelFilter, labelOutcome}))
 	if err != nil {
 		return nil, err

@@ -23,7 +23,8 @@ const MQTTStreamMaxBytes = 1 << 30
 
 // MQTTStream creates or updates the stream name that stores the messages
 // of filters (interest retention: a message stays until every filter's
-// consumer acknowledged or dropped it), and deletes the consumers of
+// consumer acknowledged it) and its dead-letter stream
+// (MQTTDeadStream), and deletes the consumers of
 // filters no longer configured, which would otherwise keep messages
 // forever.
 func (b *Bus) MQTTStream(ctx context.Context, name string, filters []string) error {
@@ -47,6 +48,9 @@ func (b *Bus) MQTTStream(ctx context.Context, name string, filters []string) err
 	})
 	if err != nil {
 		return fmt.Errorf("natsbus: the stream %s of MQTT messages: %w", name, err)
+	}
+	if err := b.mqttDeadStream(ctx, name); err != nil {
+		return err
 	}
 	names := stream.ConsumerNames(ctx)
 	for n := range names.Name() {
@@ -110,7 +114,7 @@ type MQTTConsumer struct {
 }
 
 // MQTTMessage is one delivery of an MQTT message. Exactly one of Ack,
-// Retry and Drop must be called.
+// Retry and Dead must be called.
 type MQTTMessage struct {
 	// Topic is the message's MQTT topic.
 	Topic string
@@ -119,6 +123,10 @@ type MQTTMessage struct {
 	// Attempt is 1 on the first delivery.
 	Attempt int
 	msg     jetstream.Msg
+	bus     *Bus
+	filter  string
+	deadSub string // the dead-letter stream's subject prefix
+	id      string // its dead-letter id (mqttDeadID)
 }
 
 // Ack ends the message: it was handled.
@@ -126,9 +134,6 @@ func (m *MQTTMessage) Ack() error { return m.msg.Ack() }
 
 // Retry has the message delivered again after delay.
 func (m *MQTTMessage) Retry(delay time.Duration) error { return m.msg.NakWithDelay(delay) }
-
-// Drop ends the message without handling it: it is never delivered again.
-func (m *MQTTMessage) Drop() error { return m.msg.Term() }
 
 // MQTTConsumption is a running consumer of one filter.
 type MQTTConsumption struct {
@@ -154,7 +159,7 @@ func (b *Bus) ConsumeMQTT(ctx context.Context, stream, filter string, cfg MQTTCo
 		FilterSubjects: subjects,
 		AckPolicy:      jetstream.AckExplicitPolicy,
 		AckWait:        cfg.AckWait,
-		MaxDeliver:     -1, // the caller bounds attempts and drops, so nothing is left stuck
+		MaxDeliver:     -1, // the caller bounds attempts and dead-letters, so nothing is left stuck
 		MaxAckPending:  cfg.Concurrency,
 	})
 	if err != nil {
@@ -163,11 +168,14 @@ func (b *Bus) ConsumeMQTT(ctx context.Context, stream, filter string, cfg MQTTCo
 	c := &MQTTConsumption{}
 	slots := make(chan struct{}, cfg.Concurrency)
 	c.cc, err = cons.Consume(func(msg jetstream.Msg) {
-		attempt := 1
+		attempt, seq := 1, uint64(0)
 		if md, err := msg.Metadata(); err == nil {
-			attempt = int(md.NumDelivered)
+			attempt, seq = int(md.NumDelivered), md.Sequence.Stream
 		}
-		m := &MQTTMessage{Topic: MQTTTopic(msg.Subject()), Payload: msg.Data(), Attempt: attempt, msg: msg}
+		m := &MQTTMessage{
+			Topic: MQTTTopic(msg.Subject()), Payload: msg.Data(), Attempt: attempt, msg: msg,
+			bus: b, filter: filter, deadSub: MQTTDeadStream(stream), id: mqttDeadID(seq, filter),
+		}
 		slots <- struct{}{}
 		c.mu.Lock()
 		if c.stopped {

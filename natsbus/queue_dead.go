@@ -38,7 +38,6 @@ type DeadJob struct {
 // message id makes a second copy of the same death (a crash between the
 // copy and the removal) a no-op.
 func (q *Queue) storeDead(ctx context.Context, h nats.Header, data []byte, id string, attempts int, out Outcome) error {
-	info, _ := json.Marshal(DeadInfo{Reason: out.Reason, StderrTail: out.StderrTail, Attempts: attempts, DiedAt: time.Now().UTC()})
 	if id == "" || !keyPattern.MatchString(id) {
 		id = newJobID()
 	}
@@ -49,36 +48,56 @@ func (q *Queue) storeDead(ctx context.Context, h nats.Header, data []byte, id st
 		}
 	}
 	msg.Header.Set(hdrJobID, id)
-	msg.Header.Set(hdrDead, string(info))
-	msg.Header.Set(jetstream.MsgIDHeader, "dead-"+id+"-"+h.Get(hdrEnqueued))
 	msg.Data = data
-	if _, err := q.bus.shared.js.PublishMsg(ctx, msg); err != nil {
+	info := DeadInfo{Reason: out.Reason, StderrTail: out.StderrTail, Attempts: attempts}
+	if err := q.bus.publishDead(ctx, msg, "dead-"+id+"-"+h.Get(hdrEnqueued), info); err != nil {
 		return fmt.Errorf("queue %s: storing dead job %s: %w", q.cfg.Name, id, queueErr(err))
 	}
 	q.setState(ctx, id, JobState{State: StateDead, Attempts: attempts, Reason: out.Reason})
 	return nil
 }
 
-// Dead lists up to limit dead letters after the sequence after (0 for
-// the first page); next is the after of the next page, 0 at the end.
-func (q *Queue) Dead(ctx context.Context, after uint64, limit int) (jobs []DeadJob, next uint64, err error) {
+// publishDead stores msg in a dead-letter stream with info (its DiedAt
+// set to now) in the Gojinn-Dead header; msgID de-duplicates a second
+// copy of the same death.
+func (b *Bus) publishDead(ctx context.Context, msg *nats.Msg, msgID string, info DeadInfo) error {
+	info.DiedAt = time.Now().UTC()
+	raw, _ := json.Marshal(info)
+	msg.Header.Set(hdrDead, string(raw))
+	msg.Header.Set(jetstream.MsgIDHeader, msgID)
+	_, err := b.shared.js.PublishMsg(ctx, msg)
+	return err
+}
+
+// deadPage reads up to limit dead letters of subjects in s after the
+// sequence after; next is the after of the next page, 0 at the end.
+func deadPage[T any](ctx context.Context, s jetstream.Stream, subjects string, after uint64, limit int, decode func(*jetstream.RawStreamMsg) T) (page []T, next uint64, err error) {
 	seq := after + 1
-	for len(jobs) < limit {
-		raw, err := q.deadS.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(q.deadSub+".*"))
+	for len(page) < limit {
+		raw, err := s.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subjects))
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			return jobs, 0, nil
+			return page, 0, nil
 		}
 		if err != nil {
 			return nil, 0, mapErr(err)
 		}
-		d, err := decodeDead(raw)
-		if err != nil {
-			return nil, 0, err
-		}
-		jobs = append(jobs, d)
+		page = append(page, decode(raw))
 		seq = raw.Sequence + 1
 	}
-	return jobs, seq - 1, nil
+	return page, seq - 1, nil
+}
+
+// deadInfo is why a dead letter died, from its Gojinn-Dead header.
+func deadInfo(h nats.Header) DeadInfo {
+	var info DeadInfo
+	_ = json.Unmarshal([]byte(h.Get(hdrDead)), &info)
+	return info
+}
+
+// Dead lists up to limit dead letters after the sequence after (0 for
+// the first page); next is the after of the next page, 0 at the end.
+func (q *Queue) Dead(ctx context.Context, after uint64, limit int) (jobs []DeadJob, next uint64, err error) {
+	return deadPage(ctx, q.deadS, q.deadSub+".*", after, limit, decodeDead)
 }
 
 // DeadJob returns one dead letter by job id; host.ErrNotFound when the
@@ -88,7 +107,7 @@ func (q *Queue) DeadJob(ctx context.Context, id string) (DeadJob, error) {
 	if err != nil {
 		return DeadJob{}, err
 	}
-	return decodeDead(raw)
+	return decodeDead(raw), nil
 }
 
 func (q *Queue) deadRaw(ctx context.Context, id string) (*jetstream.RawStreamMsg, error) {
@@ -105,14 +124,12 @@ func (q *Queue) deadRaw(ctx context.Context, id string) (*jetstream.RawStreamMsg
 	return raw, nil
 }
 
-func decodeDead(raw *jetstream.RawStreamMsg) (DeadJob, error) {
+func decodeDead(raw *jetstream.RawStreamMsg) DeadJob {
 	job, err := decodeJob(raw.Header, raw.Data)
 	if err != nil {
 		job = &Job{ID: raw.Header.Get(hdrJobID)}
 	}
-	d := DeadJob{Job: *job, Seq: raw.Sequence}
-	_ = json.Unmarshal([]byte(raw.Header.Get(hdrDead)), &d.DeadInfo)
-	return d, nil
+	return DeadJob{Job: *job, DeadInfo: deadInfo(raw.Header), Seq: raw.Sequence}
 }
 
 // Requeue puts a dead job back on the queue, with the same id and its
