@@ -60,6 +60,12 @@ func (r *Runner) wait(ctx context.Context) (time.Duration, error) {
 		return 0, nil
 	default:
 	}
+	// A caller already gone never takes a place in the queue, not even
+	// for a moment: a waiter arriving then would be refused for it.
+	if r.queued.Load() < int64(r.maxQueue) && ctx.Err() != nil {
+		r.obs.ObserveQueueWait(0)
+		return 0, fail(OutcomeCanceled, "the client went away while the request was queued", ctx.Err())
+	}
 	if r.queued.Add(1) > int64(r.maxQueue) {
 		r.queued.Add(-1)
 		r.obs.ObserveQueueWait(0)
