@@ -298,12 +298,16 @@ func (q *Queue) Enqueue(ctx context.Context, job *Job, idempotencyKey string) (s
 	msg.Header.Set(hdrRequest, string(meta))
 	msg.Header.Set(hdrEnqueued, strconv.FormatInt(now.UnixNano(), 10))
 	msg.Data = job.Body
+	// The state record is written before the job, which may run (and
+	// write its own) as soon as it is published.
 	if idempotencyKey == "" {
-		// A fresh id: its state record is written first, without waiting
-		// for JetStream's answer (one round trip less per enqueue); the
-		// connection keeps the order, so the record is stored before the
-		// job can be delivered and a run's "running" overwrites it.
+		// A fresh id: without waiting for JetStream's answer (one round
+		// trip less per enqueue); the connection keeps the order, so the
+		// record is stored before the job can be delivered.
 		q.postState(id, JobState{State: StateQueued})
+	} else {
+		// Only if absent: a duplicate must not reset its job's state.
+		q.createState(ctx, id, JobState{State: StateQueued})
 	}
 	ack, err := q.bus.shared.js.PublishMsg(ctx, msg)
 	if err != nil {
@@ -312,9 +316,6 @@ func (q *Queue) Enqueue(ctx context.Context, job *Job, idempotencyKey string) (s
 	job.ID = id
 	if !ack.Duplicate { // EnqueuedAt stays zero for a duplicate
 		job.EnqueuedAt = now
-		if idempotencyKey != "" {
-			q.setState(ctx, id, JobState{State: StateQueued})
-		}
 	}
 	return id, nil
 }
@@ -343,6 +344,13 @@ func (q *Queue) setState(ctx context.Context, id string, s JobState) {
 	s.ID, s.Queue, s.Updated = id, q.cfg.Name, time.Now().UTC()
 	b, _ := json.Marshal(s)
 	_, _ = q.states.Put(ctx, id, b)
+}
+
+// createState writes a job's state record if it has none.
+func (q *Queue) createState(ctx context.Context, id string, s JobState) {
+	s.ID, s.Queue, s.Updated = id, q.cfg.Name, time.Now().UTC()
+	b, _ := json.Marshal(s)
+	_, _ = q.states.Create(ctx, id, b)
 }
 
 // postState writes a job's state record without waiting for it to be

@@ -146,10 +146,16 @@ func (q *Queue) Requeue(ctx context.Context, id string) error {
 	now := time.Now()
 	msg.Header.Set(hdrEnqueued, strconv.FormatInt(now.UnixNano(), 10))
 	msg.Data = raw.Data
+	// The state first: the job may run, and write its own, as soon as it
+	// is published (a "queued" written after could overwrite its "done").
+	prior, priorErr := q.State(ctx, id)
+	q.setState(ctx, id, JobState{State: StateQueued})
 	if _, err := q.bus.shared.js.PublishMsg(ctx, msg); err != nil {
+		if priorErr == nil {
+			q.setState(ctx, id, prior)
+		}
 		return queueErr(err)
 	}
-	q.setState(ctx, id, JobState{State: StateQueued})
 	if err := q.deadS.DeleteMsg(ctx, raw.Sequence); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
 		return mapErr(err)
 	}
