@@ -49,6 +49,7 @@ http://127.0.0.1:9080 {
 	if t.Failed() {
 		t.FailNow()
 	}
+	tester.Client.Transport = handoverRetry{next: tester.Client.Transport}
 
 	req := newRequest(t, "GET", base+"/stderr", nil)
 	req.Header.Set("X-Gojinn-Debug", secret)

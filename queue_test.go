@@ -33,6 +33,7 @@ func queueServer(t *testing.T, queues, site string) (*caddytest.Tester, string) 
 	if t.Failed() {
 		t.FailNow()
 	}
+	tester.Client.Transport = handoverRetry{next: tester.Client.Transport}
 	return tester, logFile
 }
 
