@@ -1,7 +1,6 @@
 package gojinn
 
 import (
-	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 )
 
@@ -107,20 +106,10 @@ func parseMQTTSubscription(d *caddyfile.Dispenser, app *App) error {
 
 // unmarshalBackoff reads `backoff <first> [<cap>]`.
 func (s *MQTTSubscription) unmarshalBackoff(d *caddyfile.Dispenser) error {
-	args := d.RemainingArgs()
-	if len(args) < 1 || len(args) > 2 {
-		return d.Errf("backoff takes a first delay and an optional cap, got %d arguments", len(args))
+	first, limit, err := backoffArgs(d)
+	if err != nil {
+		return err
 	}
-	for i, a := range args {
-		v, err := caddy.ParseDuration(a)
-		if err != nil || v <= 0 {
-			return d.Errf("backoff: %q is not a duration greater than 0", a)
-		}
-		if i == 0 {
-			s.Backoff = caddy.Duration(v)
-		} else {
-			s.BackoffMax = caddy.Duration(v)
-		}
-	}
+	s.Backoff, s.BackoffMax = first, limit
 	return nil
 }

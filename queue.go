@@ -132,25 +132,36 @@ func parseQueueOption(d *caddyfile.Dispenser, app *App) error {
 	return nil
 }
 
-// unmarshalBackoff reads `backoff <first> [<cap>]`.
+// unmarshalBackoff reads `backoff <first> [<cap>]`; the cap is not
+// below the first delay.
 func (q *Queue) unmarshalBackoff(d *caddyfile.Dispenser) error {
+	first, limit, err := backoffArgs(d)
+	if err != nil {
+		return err
+	}
+	if limit != 0 && limit < first {
+		return d.Errf("backoff: the cap %s is below the first delay %s", time.Duration(limit), time.Duration(first))
+	}
+	q.Backoff, q.BackoffMax = first, limit
+	return nil
+}
+
+// backoffArgs reads the arguments of `backoff <first> [<cap>]`, a queue's
+// or an MQTT subscription's; limit is 0 when no cap is given.
+func backoffArgs(d *caddyfile.Dispenser) (first, limit caddy.Duration, err error) {
 	args := d.RemainingArgs()
 	if len(args) < 1 || len(args) > 2 {
-		return d.Errf("backoff takes a first delay and an optional cap, got %d arguments", len(args))
+		return 0, 0, d.Errf("backoff takes a first delay and an optional cap, got %d arguments", len(args))
 	}
 	var ds [2]caddy.Duration
 	for i, a := range args {
 		v, err := caddy.ParseDuration(a)
 		if err != nil || v <= 0 {
-			return d.Errf("backoff: %q is not a duration greater than 0", a)
+			return 0, 0, d.Errf("backoff: %q is not a duration greater than 0", a)
 		}
 		ds[i] = caddy.Duration(v)
 	}
-	if ds[1] != 0 && ds[1] < ds[0] {
-		return d.Errf("backoff: the cap %s is below the first delay %s", args[1], args[0])
-	}
-	q.Backoff, q.BackoffMax = ds[0], ds[1]
-	return nil
+	return ds[0], ds[1], nil
 }
 
 // provision provisions the function and creates the queue's streams
