@@ -39,13 +39,18 @@ func (adminAPI) CaddyModule() caddy.ModuleInfo {
 
 // Routes returns the admin routes.
 func (adminAPI) Routes() []caddy.AdminRoute {
-	return []caddy.AdminRoute{
+	return append([]caddy.AdminRoute{
 		{Pattern: "/gojinn/queues", Handler: caddy.AdminHandlerFunc(serveQueues)},
 		{Pattern: "/gojinn/queues/", Handler: caddy.AdminHandlerFunc(serveDead)},
 		{Pattern: "/gojinn/jobs/", Handler: caddy.AdminHandlerFunc(serveJob)},
 		{Pattern: "/gojinn/cron", Handler: caddy.AdminHandlerFunc(serveCron)},
-	}
+	}, adminRoutes...)
 }
+
+// adminRoutes are the admin API's routes defined beside their features
+// (crashes, handlers, cluster), appended from those files' init
+// functions.
+var adminRoutes []caddy.AdminRoute
 
 // runningApp is the gojinn app of the running config.
 func runningApp() (*App, error) {

@@ -38,7 +38,7 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 	given := map[string]bool{}
 	for d.NextBlock(0) {
 		option := d.Val()
-		if parse, ok := globalTriggerOptions[option]; ok {
+		if parse, ok := globalOptions[option]; ok {
 			if err := parse(d, app); err != nil {
 				return nil, err
 			}

@@ -106,7 +106,7 @@ func (g *Gojinn) unmarshalBlock(d *caddyfile.Dispenser, extra extraOption) error
 	given := map[string]bool{} // subdirectives seen, each allowed once
 	for d.NextBlock(0) {
 		option := d.Val()
-		if given[option] && !repeatable[option] {
+		if given[option] && !repeatable[option] && !handlerOptions[option].repeatable {
 			return d.Errf("%s is given twice", option)
 		}
 		given[option] = true
@@ -181,7 +181,16 @@ func (g *Gojinn) unmarshalBlock(d *caddyfile.Dispenser, extra extraOption) error
 		case "enqueue":
 			err = g.unmarshalEnqueue(d)
 		default:
-			return d.Errf("unknown subdirective %q", option)
+			o, ok := handlerOptions[option]
+			if !ok {
+				return d.Errf("unknown subdirective %q", option)
+			}
+			if err := o.parse(d, g); err != nil {
+				return err
+			}
+			if o.block {
+				continue
+			}
 		}
 		if err != nil {
 			return err
@@ -192,6 +201,23 @@ func (g *Gojinn) unmarshalBlock(d *caddyfile.Dispenser, extra extraOption) error
 	}
 	return nil
 }
+
+// handlerOption is a handler subdirective defined beside the feature it
+// configures, in that feature's file, which adds it to handlerOptions
+// from an init function.
+type handlerOption struct {
+	// parse reads the option, the dispenser on its name.
+	parse func(d *caddyfile.Dispenser, g *Gojinn) error
+	// repeatable allows the option more than once.
+	repeatable bool
+	// block says parse reads the option's own block, if any; otherwise a
+	// block after the option is an error.
+	block bool
+}
+
+// handlerOptions are the handler subdirectives registered by their
+// features' files.
+var handlerOptions = map[string]handlerOption{}
 
 // repeatable are the subdirectives that may be given more than once.
 var repeatable = map[string]bool{"env": true, "args": true, "kv": true, "fetch": true, "enqueue": true}

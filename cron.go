@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	globalTriggerOptions["cron"] = parseCronOption
+	globalOptions["cron"] = parseCronOption
 }
 
 // cronGracePeriod is how long Stop lets a run in flight finish before

@@ -5,11 +5,11 @@ import (
 )
 
 func init() {
-	globalTriggerOptions["mqtt_listen"] = mqttSetting(func(m *MQTT) *string { return &m.Listen })
-	globalTriggerOptions["mqtt_user"] = mqttSetting(func(m *MQTT) *string { return &m.User })
-	globalTriggerOptions["mqtt_password"] = mqttSetting(func(m *MQTT) *string { return &m.Password })
-	globalTriggerOptions["mqtt_tls"] = parseMQTTTLS
-	globalTriggerOptions["mqtt"] = parseMQTTSubscription
+	globalOptions["mqtt_listen"] = mqttSetting(func(m *MQTT) *string { return &m.Listen })
+	globalOptions["mqtt_user"] = mqttSetting(func(m *MQTT) *string { return &m.User })
+	globalOptions["mqtt_password"] = mqttSetting(func(m *MQTT) *string { return &m.Password })
+	globalOptions["mqtt_tls"] = parseMQTTTLS
+	globalOptions["mqtt"] = parseMQTTSubscription
 }
 
 // mqttOf is the app's MQTT settings, made on first use.

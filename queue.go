@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	globalTriggerOptions["queue"] = parseQueueOption
+	globalOptions["queue"] = parseQueueOption
 }
 
 // Headers Gojinn sets on a triggered run's request (a client's own

@@ -24,10 +24,11 @@ type trigger interface {
 	cleanup()
 }
 
-// globalTriggerOptions are the gojinn global options that configure
-// triggers, each parsed by its trigger's file into the app; they may be
-// given more than once.
-var globalTriggerOptions = map[string]func(d *caddyfile.Dispenser, app *App) error{}
+// globalOptions are the gojinn global options defined beside their
+// features (triggers, cluster, signatures, crash recording), each parsed
+// by its feature's file into the app, which refuses a repetition it
+// does not allow.
+var globalOptions = map[string]func(d *caddyfile.Dispenser, app *App) error{}
 
 // provisionFunction provisions fn, the function of a trigger, named
 // (in metrics, logs) by label, e.g. "queue:orders". Its kv grants use
