@@ -78,6 +78,10 @@ type App struct {
 	// functions for its messages (docs/events.md).
 	MQTT *MQTT `json:"mqtt,omitempty"`
 
+	// SignaturePolicy: every handler's default trusted_keys and
+	// signatures (docs/signing.md).
+	SignaturePolicy
+
 	// triggers are Queues, Crons and MQTT, as the app drives them.
 	triggers []trigger
 

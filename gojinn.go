@@ -145,6 +145,9 @@ type Gojinn struct {
 	// config fails to load. Default: none.
 	Enqueue []string `json:"enqueue,omitempty"`
 
+	// SignaturePolicy: trusted_keys and signatures (docs/signing.md).
+	SignaturePolicy
+
 	name    string
 	logger  *zap.Logger
 	key     string // compiledModules key
@@ -160,6 +163,9 @@ type Gojinn struct {
 	host *hostAccess
 	// app is set for a trigger's function, provisioned by the app itself.
 	app *App
+	// signature is the module's signature state, for the admin view:
+	// "verified by <key id>", "<state> (audit)" or "off".
+	signature string
 }
 
 // CaddyModule returns the Caddy module information.
@@ -211,6 +217,9 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("gojinn: loading %s: %w", g.Path, err)
 	}
+	if err := g.verifySignature(ctx, wasm); err != nil {
+		return err
+	}
 	sum := sha256.Sum256(wasm)
 	g.wasmSum = hex.EncodeToString(sum[:])
 	opts := sandbox.Options{MemoryLimitPages: sandbox.PagesFor(g.MemoryLimit), CacheDir: g.cacheDir()}
@@ -258,6 +267,7 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 	if g.maxBodySize == 0 {
 		g.maxBodySize = DefaultMaxBodySize
 	}
+	registerHandler(g) // listed by the admin API and the dashboard until Cleanup
 	return g.provisionHost(ctx)
 }
 
@@ -315,6 +325,7 @@ func (g *Gojinn) Validate() error {
 // Cleanup stops this config's pool and releases its hold on the compiled
 // module; the module is closed when no config uses it any more.
 func (g *Gojinn) Cleanup() error {
+	unregisterHandler(g)
 	if g.runner != nil {
 		g.runner.Close()
 	}
