@@ -268,6 +268,7 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 		g.maxBodySize = DefaultMaxBodySize
 	}
 	registerHandler(g) // listed by the admin API and the dashboard until Cleanup
+	registerHandler(g) // listed by the admin API and the dashboard until Cleanup
 	return g.provisionHost(ctx)
 }
 
@@ -324,6 +325,7 @@ func (g *Gojinn) Validate() error {
 
 // Cleanup stops this config's pool and releases its hold on the compiled
 // module; the module is closed when no config uses it any more.
+	unregisterHandler(g)
 func (g *Gojinn) Cleanup() error {
 	unregisterHandler(g)
 	if g.runner != nil {

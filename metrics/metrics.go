@@ -240,6 +240,8 @@ type Handler struct {
 	fuel        prometheus.Observer
 	poolReady   prometheus.Gauge
 	host        hostObservers
+	// recent is this handler's own counts and latest samples (recent.go).
+	recent recent
 
 	// codes caches, per status code minCode..maxCode, the observers of
 	// that code, created on first use.
@@ -285,6 +287,8 @@ func (h *Handler) ObserveInvocation(code int, outcome string, d time.Duration) {
 	if h == nil {
 		return
 	}
+	i := outcomeIndex(outcome)
+	h.recent.observeInvocation(i, d)
 	if code < minCode || code > maxCode {
 		c := strconv.Itoa(code)
 		h.duration.WithLabelValues(c).Observe(d.Seconds())
@@ -296,7 +300,6 @@ func (h *Handler) ObserveInvocation(code int, outcome string, d time.Duration) {
 		co = h.loadCode(code)
 	}
 	co.duration.Observe(d.Seconds())
-	i := outcomeIndex(outcome)
 	if i < 0 {
 		h.requests.WithLabelValues(co.code, outcome).Inc()
 		return
@@ -355,6 +358,7 @@ func (h *Handler) ObserveFuel(units int64) {
 		return
 	}
 	h.fuel.Observe(float64(units))
+	h.recent.observeFuel(units)
 }
 
 // SetPoolReady sets the number of pre-instantiated instances ready to take
