@@ -78,6 +78,10 @@ type App struct {
 	// functions for its messages (docs/events.md).
 	MQTT *MQTT `json:"mqtt,omitempty"`
 
+	// RecordCrashes is the handlers' default record_crashes
+	// (docs/crashes.md); a handler's own replaces it.
+	RecordCrashes *CrashRecording `json:"record_crashes,omitempty"`
+
 	// SignaturePolicy: every handler's default trusted_keys and
 	// signatures (docs/signing.md).
 	SignaturePolicy

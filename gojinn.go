@@ -10,14 +10,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/gojinn/gojinn/guestlog"
 	"github.com/gojinn/gojinn/host"
 	"github.com/gojinn/gojinn/metrics"
 	"github.com/gojinn/gojinn/sandbox"
@@ -148,6 +151,10 @@ type Gojinn struct {
 	// SignaturePolicy: trusted_keys and signatures (docs/signing.md).
 	SignaturePolicy
 
+	// RecordCrashes writes a record of every failed run for `gojinn
+	// replay` (docs/crashes.md). Default: the gojinn app's record_crashes.
+	RecordCrashes *CrashRecording `json:"record_crashes,omitempty"`
+
 	name    string
 	logger  *zap.Logger
 	key     string // compiledModules key
@@ -163,6 +170,10 @@ type Gojinn struct {
 	host *hostAccess
 	// app is set for a trigger's function, provisioned by the app itself.
 	app *App
+	// secrets are the env values, kept out of logs and crash records.
+	secrets *guestlog.Redactor
+	// crashes is nil unless failed runs are recorded.
+	crashes *crashRecorder
 	// signature is the module's signature state, for the admin view:
 	// "verified by <key id>", "<state> (audit)" or "off".
 	signature string
@@ -199,6 +210,7 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 	for k, v := range g.Env {
 		env[k] = repl.ReplaceKnown(v, "")
 	}
+	g.secrets = guestlog.NewRedactor(slices.Collect(maps.Values(env)))
 	args := []string{filepath.Base(g.Path)}
 	for _, a := range g.Args {
 		args = append(args, repl.ReplaceKnown(a, ""))
@@ -268,7 +280,9 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 		g.maxBodySize = DefaultMaxBodySize
 	}
 	registerHandler(g) // listed by the admin API and the dashboard until Cleanup
-	registerHandler(g) // listed by the admin API and the dashboard until Cleanup
+	if err := g.provisionCrashes(ctx); err != nil {
+		return err
+	}
 	return g.provisionHost(ctx)
 }
 
@@ -325,13 +339,13 @@ func (g *Gojinn) Validate() error {
 
 // Cleanup stops this config's pool and releases its hold on the compiled
 // module; the module is closed when no config uses it any more.
-	unregisterHandler(g)
 func (g *Gojinn) Cleanup() error {
 	unregisterHandler(g)
 	if g.runner != nil {
 		g.runner.Close()
 	}
 	g.host.close()
+	g.cleanupCrashes()
 	if g.key != "" {
 		_, _ = compiledModules.Delete(g.key)
 	}

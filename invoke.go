@@ -46,7 +46,8 @@ func (g *Gojinn) Invoke(ctx context.Context, req *sandbox.Request) Invocation {
 		g.metrics.ObserveInvocation(inv.Status, string(inv.Outcome), time.Since(start))
 		return inv
 	}
-	inv.Status, inv.Reason = res.Outcome.Status(), failureReason(res.Err)
+	inv.Status, inv.Reason = res.Outcome.Status(), g.secrets.Redact(failureReason(res.Err))
+	g.recordCrash(req, &res, inv.StderrTail)
 	g.metrics.ObserveInvocation(inv.Status, string(inv.Outcome), time.Since(start))
 	fields := []zap.Field{
 		zap.String("trace_id", req.TraceID),

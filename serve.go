@@ -59,6 +59,7 @@ func (g *Gojinn) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.H
 	res := slot.Run(ctx, &req, inv.stderr)
 	inv.stderr.close()
 	if res.Err != nil {
+		g.recordCrash(&req, &res, inv.stderr.tail())
 		return g.failed(w, r, &inv, &res, res.Err)
 	}
 	g.metrics.ObserveInvocation(res.Response.Status, string(sandbox.OutcomeOK), time.Since(inv.start))
@@ -117,16 +118,7 @@ func (g *Gojinn) failed(w http.ResponseWriter, r *http.Request, inv *invocation,
 	status := outcome.Status()
 	g.metrics.ObserveInvocation(status, string(outcome), time.Since(inv.start))
 
-	var reason string
-	var se *sandbox.Error
-	if errors.As(err, &se) {
-		reason = se.Reason
-		if se.Err != nil {
-			reason += ": " + se.Err.Error()
-		}
-	} else {
-		reason = err.Error()
-	}
+	reason := g.secrets.Redact(failureReason(err))
 	inv.span.end(status, outcome, res, reason)
 	fields := []zap.Field{
 		zap.String("trace_id", inv.traceID),

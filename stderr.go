@@ -41,7 +41,7 @@ func (s *guestStderr) denied(function, reason string) {
 func (s *guestStderr) writer() *guestlog.Writer {
 	if s.w == nil {
 		logger := s.handler.logger.With(zap.String("trace_id", s.traceID))
-		s.w = guestlog.New(logger, guestlog.DefaultLimits(), guestlog.WithTraceID(s.traceID))
+		s.w = guestlog.New(logger, guestlog.DefaultLimits(), guestlog.WithTraceID(s.traceID), guestlog.WithRedactor(s.handler.secrets))
 	}
 	return s.w
 }

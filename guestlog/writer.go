@@ -69,9 +69,10 @@ func WithTraceID(id string) Option {
 // Writer is the io.Writer a sandbox gives a guest as stderr, for one
 // request. It is safe for concurrent use.
 type Writer struct {
-	logger  *zap.Logger
-	lim     Limits
-	traceID string
+	logger   *zap.Logger
+	lim      Limits
+	traceID  string
+	redactor *Redactor
 
 	mu     sync.Mutex
 	closed bool
@@ -260,8 +261,9 @@ func (w *Writer) appendTail(p []byte) {
 
 // Tail returns the last TailBytes of stderr as valid UTF-8 text: a
 // character cut at the start is left out, and invalid bytes are replaced by
-// U+FFFD. The result is never longer than TailBytes. It is "" when the
-// guest wrote nothing.
+// U+FFFD. The result is never longer than TailBytes, except that a
+// Redactor's Mask may be longer than the secret it replaces. It is "" when
+// the guest wrote nothing.
 func (w *Writer) Tail() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -283,7 +285,7 @@ func (w *Writer) Tail() string {
 		_, size := utf8.DecodeRuneInString(s)
 		s = s[size:]
 	}
-	return s
+	return w.redactor.redactTail(s, cut)
 }
 
 // validUTF8 returns b as a string with invalid bytes replaced by U+FFFD.
@@ -307,6 +309,7 @@ func (w *Writer) emit(line []byte, truncated bool) {
 	if len(line) == 0 && !truncated {
 		return
 	}
+	line = w.redactor.redactBytes(line)
 	w.lines++
 	if !truncated && w.emitStructured(line) {
 		return
@@ -348,7 +351,7 @@ func (w *Writer) Log(level zapcore.Level, msg []byte) {
 	k := w.keep(len(msg))
 	w.droppedBytes += len(msg) - k
 	w.lines++
-	ce := w.logger.Check(level, validUTF8(msg[:k]))
+	ce := w.logger.Check(level, validUTF8(w.redactor.redactBytes(msg[:k])))
 	if ce == nil {
 		return
 	}
