@@ -2,7 +2,10 @@ import { Command, CommanderError } from "commander";
 import { registerBuild } from "./commands/build.js";
 import { registerCheck } from "./commands/check.js";
 import { registerInit } from "./commands/init.js";
+import { registerKeygen } from "./commands/keygen.js";
 import { registerRun } from "./commands/run.js";
+import { registerSign } from "./commands/sign.js";
+import { registerVerify } from "./commands/verify.js";
 import { reportError } from "./errors.js";
 import { SDK_VERSION } from "./version.js";
 
@@ -17,6 +20,9 @@ export function createProgram(): Command {
   registerBuild(program);
   registerRun(program);
   registerCheck(program);
+  registerKeygen(program);
+  registerSign(program);
+  registerVerify(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
