@@ -22,7 +22,9 @@
 //   - Every run ends in exactly one [Outcome]; on [OutcomeOK] the guest's
 //     stdout was exactly one valid contract response (docs/contract.md).
 //   - Guests get real clocks and cryptographic randomness, the configured
-//     environment and arguments, and no files or network; beyond that,
+//     environment and arguments, no network, and no files but the host
+//     directories mounted for them ([Mounts]), each confined to its
+//     directory (no `..` or symbolic link leads out); beyond that,
 //     only the functions of the host modules given to [Compile]
 //     ([HostModule]), instantiated for the modules that import them.
 package sandbox

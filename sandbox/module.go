@@ -24,11 +24,9 @@ type Module struct {
 	opts     Options
 	metered  bool            // instrumented: runs count fuel and are stopped by refuel
 	imports  map[string]bool // the modules the wasm imports from
-
-	mu      sync.Mutex
-	users   int  // runs (from Acquire to their slot's release) and pooled instances
-	closing bool // Close was called: the last user releases the module
-	closed  bool // released: nothing may use it any more
+	// life counts runs (from Acquire to their slot's release) and pooled
+	// instances: the last one after Close releases the module.
+	life lifetime
 }
 
 // Compile validates, instruments for metering (sandbox/meter) and compiles
@@ -122,23 +120,15 @@ var errModuleClosed = errors.New("the module was closed (its config was unloaded
 // use registers a user of the module, who must call leave when done; it
 // fails once the module is released.
 func (m *Module) use() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
+	if !m.life.use() {
 		return errModuleClosed
 	}
-	m.users++
 	return nil
 }
 
 // leave ends a use; the last one after Close releases the module.
 func (m *Module) leave() {
-	m.mu.Lock()
-	m.users--
-	last := m.users == 0 && m.closing && !m.closed
-	m.closed = m.closed || last
-	m.mu.Unlock()
-	if last {
+	if m.life.leave() {
 		_ = m.release(context.Background())
 	}
 }
@@ -150,12 +140,7 @@ func (m *Module) leave() {
 // memory they are still writing. Runs that call Acquire after the release
 // fail with OutcomeOverload.
 func (m *Module) Close(ctx context.Context) error {
-	m.mu.Lock()
-	m.closing = true
-	now := m.users == 0 && !m.closed
-	m.closed = m.closed || now
-	m.mu.Unlock()
-	if now {
+	if m.life.close() {
 		return m.release(ctx)
 	}
 	return nil

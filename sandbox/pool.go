@@ -45,7 +45,7 @@ func (r *Runner) prepare(closed context.Context) (*instance, error) {
 	callCtx := inst.meter.start(ctx, stop, r.limits.FuelLimit, r.module.metered, true)
 	mc := r.config.WithStdin(&inst.stdin).WithStdout(&inst.stdout).WithStderr(&inst.stderr).
 		WithNanosleep(func(ns int64) { sleepUntilDone(ctx.Done(), ns) })
-	if err := r.module.use(); err != nil { // the instance keeps the module alive until it ends
+	if err := r.use(); err != nil { // the instance keeps the module and mounts alive until it ends
 		stop(err)
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func (r *Runner) prepare(closed context.Context) (*instance, error) {
 		bound.Stop()
 		unlink()
 		stop(err)
-		r.module.leave()
+		r.leave()
 		return nil, startupError(ctx, err)
 	}
 	inst.mod = mod
@@ -69,7 +69,7 @@ func (r *Runner) prepare(closed context.Context) (*instance, error) {
 			inst.fuel = inst.meter.consumed(mod)
 		}
 		_ = mod.Close(context.Background())
-		r.module.leave()
+		r.leave()
 		close(inst.done)
 	}()
 	select {

@@ -35,6 +35,10 @@ type RunnerConfig struct {
 	Env map[string]string
 	// Args is the guest's argv; Args[0] is the program name.
 	Args []string
+	// Mounts are the host directories the guests see ([OpenMounts]);
+	// nil for none. The Runner owns them: Close closes them once the
+	// last run ends.
+	Mounts *Mounts
 	// PoolStopped, when set, is called once if the pool stops preparing
 	// instances for good, with the reason: an instance's start-up
 	// (instantiation and _start up to its first read of stdin) took longer
@@ -64,6 +68,7 @@ type Runner struct {
 	obs          Observer
 	pool         *pool
 	poolStopped  func(reason string)
+	mounts       *Mounts
 	bufs         sync.Pool // request encoding buffers
 	ios          sync.Pool // *runIO
 }
@@ -73,6 +78,10 @@ func NewRunner(m *Module, cfg RunnerConfig) *Runner {
 	r := &Runner{
 		module: m, config: moduleConfig(cfg.Env, cfg.Args), limits: cfg.Limits.withDefaults(),
 		obs: cfg.Observer, queueTimeout: cfg.QueueTimeout, poolStopped: cfg.PoolStopped,
+		mounts: cfg.Mounts,
+	}
+	if cfg.Mounts != nil {
+		r.config = r.config.WithFSConfig(cfg.Mounts.fs)
 	}
 	if r.obs == nil {
 		r.obs = noObserver{}
@@ -95,11 +104,32 @@ func NewRunner(m *Module, cfg RunnerConfig) *Runner {
 	return r
 }
 
-// Close stops the pool and discards its instances. Runs in flight finish.
+// Close stops the pool and discards its instances. Runs in flight finish;
+// the mounts are closed after the last.
 func (r *Runner) Close() {
 	if r.pool != nil {
 		r.pool.close()
 	}
+	r.mounts.Close()
+}
+
+// use registers a run or a pooled instance with the module and the
+// mounts it needs, which stay open until its leave.
+func (r *Runner) use() error {
+	if err := r.module.use(); err != nil {
+		return err
+	}
+	if err := r.mounts.use(); err != nil {
+		r.module.leave()
+		return err
+	}
+	return nil
+}
+
+// leave ends a use.
+func (r *Runner) leave() {
+	r.mounts.leave()
+	r.module.leave()
 }
 
 // Result is what a run produced.

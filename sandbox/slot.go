@@ -39,13 +39,13 @@ func (r *Runner) Acquire(ctx context.Context) (*Slot, error) {
 
 // acquire is Acquire into s, which Runner.Run keeps on its stack.
 func (r *Runner) acquire(ctx context.Context, s *Slot) error {
-	if err := r.module.use(); err != nil {
+	if err := r.use(); err != nil {
 		r.obs.ObserveQueueWait(0)
 		return fail(OutcomeOverload, "no sandbox for this handler any more", err)
 	}
 	wait, err := r.wait(ctx)
 	if err != nil {
-		r.module.leave()
+		r.leave()
 		return err
 	}
 	s.r, s.wait = r, wait
@@ -97,7 +97,7 @@ func (s *Slot) QueueWait() time.Duration { return s.wait }
 func (s *Slot) Release() {
 	if s.released.CompareAndSwap(false, true) {
 		<-s.r.slots
-		s.r.module.leave()
+		s.r.leave()
 	}
 }
 
