@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerBuild } from "./commands/build.js";
 import { registerCheck } from "./commands/check.js";
+import { registerDev } from "./commands/dev.js";
 import { registerInit } from "./commands/init.js";
 import { registerKeygen } from "./commands/keygen.js";
 import { registerRun } from "./commands/run.js";
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   registerBuild(program);
   registerRun(program);
   registerCheck(program);
+  registerDev(program);
   registerKeygen(program);
   registerSign(program);
   registerVerify(program);

@@ -8,6 +8,7 @@ import type { KvMode } from "../../testing/host/host-imports.js";
 import { UserError } from "../errors.js";
 import { canonicalHeaderName } from "../../contract/headers.js";
 import { SDK_VERSION } from "../version.js";
+import { sendToNetwork } from "../../dev/network-fetch.js";
 
 interface RunOptions {
   request?: string;
@@ -116,22 +117,10 @@ export function registerRun(program: Command): void {
       } catch (err) {
         throw new UserError((err as Error).message);
       }
-      // Allowed calls go to the network with Node's fetch (without the
-      // host's private-address checks: this is a tool for the developer).
       const result = await invoke(
         wasm,
         { method, uri: target, headers, body },
-        {
-          env: parseEnv(opts.env),
-          timeoutMs,
-          grants,
-          fetch: (req) =>
-            fetch(req.url, {
-              method: req.method,
-              headers: Object.entries(req.headers).flatMap(([n, vs]) => vs.map((v): [string, string] => [n, v])),
-              ...(req.body.length ? { body: req.body as Uint8Array<ArrayBuffer> } : {}),
-            }),
-        },
+        { env: parseEnv(opts.env), timeoutMs, grants, fetch: sendToNetwork },
       );
       if (result.stderr) process.stderr.write(result.stderr.endsWith("\n") ? result.stderr : `${result.stderr}\n`);
       if (opts.json) process.stdout.write(`${formatJson(result)}\n`);
