@@ -76,6 +76,10 @@ type Config struct {
 	// MQTT turns on the embedded server's MQTT listener (nil: off). It
 	// takes effect when the server starts: a reload that changes it fails.
 	MQTT *MQTTConfig
+	// Cluster makes the embedded server a node of a NATS cluster (nil:
+	// a server of its own). It takes effect when the server starts: a
+	// reload that changes it fails.
+	Cluster *ClusterConfig
 	// Logger receives the embedded server's log and connection events.
 	// Default: none.
 	Logger *zap.Logger
@@ -91,15 +95,20 @@ type Bus struct {
 
 // shared is one connection (and embedded server) and its users.
 type shared struct {
-	key    string
-	refs   int
-	srv    *server.Server // nil for an external server
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	sync   string // the embedded server's sync setting, for a warning on reuse
-	mqtt   string // the embedded server's MQTT setup (MQTTConfig.key)
-	log    *zap.Logger
-	unlock func() // releases the store directory's lock
+	key  string
+	refs int
+	srv  *server.Server // nil for an external server
+	nc   *nats.Conn
+	js   jetstream.JetStream
+	sync string // the embedded server's sync setting, for a warning on reuse
+	mqtt string // the embedded server's MQTT setup (MQTTConfig.key)
+	// cluster is the embedded server's cluster setup (ClusterConfig.key).
+	cluster string
+	// replicas is how many copies of each stream and store JetStream
+	// keeps: 1, or the cluster's replicas.
+	replicas int
+	log      *zap.Logger
+	unlock   func() // releases the store directory's lock
 }
 
 var (
@@ -119,21 +128,44 @@ func Open(cfg Config) (*Bus, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
+	if cfg.Cluster != nil {
+		if cfg.URL != "" {
+			return nil, errors.New("natsbus: a cluster is for the embedded server, not with a NATS URL")
+		}
+		if err := cfg.Cluster.Validate(); err != nil {
+			return nil, fmt.Errorf("natsbus: %w", err)
+		}
+	}
 	key, err := sharedKey(cfg)
 	if err != nil {
 		return nil, err
 	}
+	b, started, err := open(cfg, key)
+	if started && cfg.Cluster != nil {
+		// Outside the lock: the wait ends when the other nodes are up,
+		// which may be other Opens of this process (tests).
+		awaitCluster(b.shared.srv, b.shared.js, cfg.Cluster, cfg.Logger)
+	}
+	return b, err
+}
+
+// open returns a hold on the server of key, starting it if it is not
+// running (started).
+func open(cfg Config, key string) (b *Bus, started bool, err error) {
 	mu.Lock()
 	defer mu.Unlock()
 	s := running[key]
 	if s == nil {
 		if s, err = start(cfg); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		s.key = key
 		running[key] = s
+		started = true
 	} else if s.srv != nil && s.mqtt != cfg.MQTT.key() {
-		return nil, errors.New("natsbus: the MQTT settings (mqtt_listen, its users, TLS and topic filters) changed: they take effect when Caddy restarts the embedded NATS server")
+		return nil, false, errors.New("natsbus: the MQTT settings (mqtt_listen, its users, TLS and topic filters) changed: they take effect when Caddy restarts the embedded NATS server")
+	} else if s.srv != nil && s.cluster != cfg.Cluster.key() {
+		return nil, false, errors.New("natsbus: the cluster settings changed: they take effect when Caddy restarts the embedded NATS server")
 	} else if s.srv != nil && s.sync != syncSetting(cfg) {
 		cfg.Logger.Warn("the embedded NATS server keeps its sync setting until Caddy restarts",
 			zap.String("running", s.sync), zap.String("configured", syncSetting(cfg)))
@@ -143,15 +175,16 @@ func Open(cfg Config) (*Bus, error) {
 			s.close()
 			delete(running, key)
 		}
+		started = false
 		hint := "raise max_payload on the NATS server"
 		if s.srv != nil {
 			hint = "restart Caddy to restart the embedded server with a larger one"
 		}
-		return nil, fmt.Errorf("natsbus: the NATS server's max payload (%d bytes) is too small for values of %d bytes (needs %d): %s",
+		return nil, false, fmt.Errorf("natsbus: the NATS server's max payload (%d bytes) is too small for values of %d bytes (needs %d): %s",
 			s.nc.MaxPayload(), cfg.MaxValue, need, hint)
 	}
 	s.refs++
-	return &Bus{shared: s, maxValue: cfg.MaxValue}, nil
+	return &Bus{shared: s, maxValue: cfg.MaxValue}, started, nil
 }
 
 // sharedKey names what Open shares: the store directory, or the URL with
@@ -220,6 +253,11 @@ func startEmbedded(cfg Config) (s *shared, err error) {
 			return nil, err
 		}
 	}
+	if cfg.Cluster != nil {
+		if auth, err = applyCluster(opts, cfg.Cluster, auth); err != nil {
+			return nil, err
+		}
+	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: embedded NATS server: %w", err)
@@ -248,8 +286,17 @@ func startEmbedded(cfg Config) (s *shared, err error) {
 		srv.WaitForShutdown()
 		return nil, fmt.Errorf("natsbus: JetStream: %w", err)
 	}
-	cfg.Logger.Info("embedded NATS server started", zap.String("store_dir", cfg.StoreDir), zap.String("sync", syncSetting(cfg)))
-	return &shared{srv: srv, nc: nc, js: js, sync: syncSetting(cfg), mqtt: cfg.MQTT.key(), log: cfg.Logger, unlock: unlock}, nil
+	if cfg.Cluster != nil {
+		cfg.Logger.Info("embedded NATS server started as a cluster node", zap.String("store_dir", cfg.StoreDir),
+			zap.String("cluster", cfg.Cluster.Name), zap.String("node", cfg.Cluster.Node), zap.String("listen", cfg.Cluster.Listen),
+			zap.Int("replicas", cfg.Cluster.replicas()), zap.String("sync", syncSetting(cfg)))
+	} else {
+		cfg.Logger.Info("embedded NATS server started", zap.String("store_dir", cfg.StoreDir), zap.String("sync", syncSetting(cfg)))
+	}
+	return &shared{
+		srv: srv, nc: nc, js: js, sync: syncSetting(cfg), mqtt: cfg.MQTT.key(), log: cfg.Logger, unlock: unlock,
+		cluster: cfg.Cluster.key(), replicas: cfg.Cluster.replicas(),
+	}, nil
 }
 
 // connect connects to an external server and checks that it has
@@ -292,7 +339,7 @@ func connect(cfg Config) (*shared, error) {
 		return nil, fmt.Errorf("natsbus: JetStream on %s: %w", shown, err)
 	}
 	log.Info("connected to NATS", zap.String("nats_url", shown), zap.String("server", nc.ConnectedServerName()))
-	return &shared{nc: nc, js: js, log: cfg.Logger}, nil
+	return &shared{nc: nc, js: js, log: cfg.Logger, replicas: 1}, nil
 }
 
 // redact hides the passwords and tokens in a NATS URL list.

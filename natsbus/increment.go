@@ -56,11 +56,11 @@ func (k *KV) Increment(ctx context.Context, store, key string, by int64) (sum in
 		if cached {
 			n, rev = c.value, c.rev
 		} else {
-			e, err := b.Get(ctx, enc)
+			v, r, err := k.read(ctx, b, enc)
 			switch {
 			case err == nil:
-				rev = e.Revision()
-				if n, err = strconv.ParseInt(string(e.Value()), 10, 64); err != nil {
+				rev = r
+				if n, err = strconv.ParseInt(string(v), 10, 64); err != nil {
 					return 0, fmt.Errorf("%w: the value of %q is not a decimal integer", host.ErrInvalid, key)
 				}
 			case !errors.Is(err, jetstream.ErrKeyNotFound) && !errors.Is(err, jetstream.ErrKeyDeleted):
@@ -81,7 +81,7 @@ func (k *KV) Increment(ctx context.Context, store, key string, by int64) (sum in
 			c.bucket, c.key, c.rev, c.value = store, enc, newRev, n+by
 			return n + by, nil
 		}
-		if !errors.Is(err, jetstream.ErrKeyExists) {
+		if !revisionConflict(err) {
 			return 0, err
 		}
 		// Another writer came first (or the cache was stale): read again.

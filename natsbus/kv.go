@@ -108,6 +108,7 @@ func (k *KV) bucket(ctx context.Context, store string) (jetstream.KeyValue, erro
 		MaxBytes:       k.maxBytes,
 		History:        1,
 		LimitMarkerTTL: markerTTL,
+		Replicas:       k.bus.shared.replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the store %s: %w", store, err)
@@ -216,11 +217,7 @@ func (k *KV) Get(ctx context.Context, store, key string) (value []byte, rev uint
 	if err != nil {
 		return nil, 0, err
 	}
-	e, err := b.Get(ctx, encodeKey(key))
-	if err != nil {
-		return nil, 0, err
-	}
-	return e.Value(), e.Revision(), nil
+	return k.read(ctx, b, encodeKey(key))
 }
 
 // Set writes the key; ttl > 0 makes it expire (whole seconds, at least 1).
@@ -272,11 +269,11 @@ func (k *KV) Update(ctx context.Context, store, key string, value []byte, rev ui
 	enc := encodeKey(key)
 	if rev != 0 { // JetStream reads 0 as "absent": no revision is 0
 		newRev, err = b.Update(ctx, enc, value, rev)
-		if !errors.Is(err, jetstream.ErrKeyExists) {
+		if !revisionConflict(err) {
 			return newRev, err
 		}
 	}
-	if _, err := b.Get(ctx, enc); err != nil {
+	if _, _, err := k.read(ctx, b, enc); err != nil {
 		return 0, err // not found, or why we could not tell
 	}
 	return 0, host.ErrConflict

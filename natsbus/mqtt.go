@@ -8,7 +8,6 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nkeys"
 )
 
 // MQTTConfig turns on the embedded server's MQTT listener and confines
@@ -51,11 +50,7 @@ func (c *MQTTConfig) key() string {
 // Gojinn's own client: an nkey made for this server's life, so no
 // password of Gojinn's is in the server's options.
 func applyMQTT(opts *server.Options, cfg *MQTTConfig) (nats.Option, error) {
-	internal, err := nkeys.CreateUser()
-	if err != nil {
-		return nil, fmt.Errorf("natsbus: an nkey for Gojinn's connection: %w", err)
-	}
-	pub, err := internal.PublicKey()
+	auth, err := internalUser(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -76,10 +71,9 @@ func applyMQTT(opts *server.Options, cfg *MQTTConfig) (nats.Option, error) {
 		// No filter configured: nothing may be published.
 		user.Permissions.Publish = &server.SubjectPermission{Deny: []string{">"}}
 	}
-	opts.Nkeys = []*server.NkeyUser{{Nkey: pub}}
 	opts.Users = []*server.User{user}
 	opts.MQTT.Host, opts.MQTT.Port, opts.MQTT.TLSConfig = cfg.Host, cfg.Port, cfg.TLS
-	return nats.Nkey(pub, internal.Sign), nil
+	return auth, nil
 }
 
 // MQTTSubjects returns the NATS subjects of an MQTT topic filter

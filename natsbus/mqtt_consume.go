@@ -45,6 +45,7 @@ func (b *Bus) MQTTStream(ctx context.Context, name string, filters []string) err
 		Storage:   jetstream.FileStorage,
 		MaxBytes:  MQTTStreamMaxBytes,
 		Discard:   jetstream.DiscardNew,
+		Replicas:  b.shared.replicas,
 	})
 	if err != nil {
 		return fmt.Errorf("natsbus: the stream %s of MQTT messages: %w", name, err)

@@ -55,6 +55,7 @@ func (b *Bus) mqttDeadStream(ctx context.Context, name string) error {
 		MaxBytes:    MQTTDeadMaxBytes,
 		Duplicates:  2 * time.Minute,
 		Storage:     jetstream.FileStorage,
+		Replicas:    b.shared.replicas,
 	})
 	if err != nil {
 		return fmt.Errorf("natsbus: the dead-letter stream %s of MQTT messages: %w", dead, err)

@@ -155,6 +155,7 @@ func OpenQueue(ctx context.Context, bus *Bus, cfg QueueConfig) (*Queue, error) {
 		MaxMsgSize:  int32(cfg.MaxJobSize + headroom),
 		Duplicates:  DuplicateWindow,
 		Storage:     jetstream.FileStorage,
+		Replicas:    bus.shared.replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: queue %s: stream: %w", cfg.Name, err)
@@ -169,6 +170,7 @@ func OpenQueue(ctx context.Context, bus *Bus, cfg QueueConfig) (*Queue, error) {
 		MaxBytes:    cfg.MaxBytes,
 		Duplicates:  2 * time.Minute,
 		Storage:     jetstream.FileStorage,
+		Replicas:    bus.shared.replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: queue %s: dead-letter stream: %w", cfg.Name, err)
@@ -189,6 +191,7 @@ func OpenQueue(ctx context.Context, bus *Bus, cfg QueueConfig) (*Queue, error) {
 		History:     1,
 		TTL:         cfg.StateTTL,
 		MaxBytes:    StateMaxBytes,
+		Replicas:    bus.shared.replicas,
 	})
 	if err == nil {
 		err = discardOldStates(ctx, js, "KV_"+cfg.Prefix+"jobs")
