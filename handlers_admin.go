@@ -73,8 +73,11 @@ type handlerView struct {
 		Path   string `json:"path"`
 		SHA256 string `json:"sha256"`
 	} `json:"module"`
-	Limits   limitsView   `json:"limits"`
-	Requests requestsView `json:"requests"`
+	// Signature is the module's signature state (docs/signing.md):
+	// "verified by <key id>", "<state> (audit)" or "off".
+	Signature string       `json:"signature"`
+	Limits    limitsView   `json:"limits"`
+	Requests  requestsView `json:"requests"`
 	// LatencySeconds and Fuel are quantiles of the latest runs.
 	LatencySeconds latencyView `json:"latency_seconds"`
 	Fuel           fuelView    `json:"fuel"`
@@ -131,6 +134,7 @@ type loadView struct {
 func (g *Gojinn) view(id uint64) handlerView {
 	v := handlerView{ID: id, Name: g.name, Trigger: g.app != nil}
 	v.Module.Path, v.Module.SHA256 = g.Path, g.wasmSum
+	v.Signature = g.signature
 	limits, load := g.runner.Limits(), g.runner.Load()
 	v.Limits = limitsView{
 		Timeout:        limits.Timeout.String(),
