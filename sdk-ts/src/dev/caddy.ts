@@ -7,6 +7,7 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { UserError } from "../cli/errors.js";
+import { SDK_ROOT } from "../sdk-root.js";
 
 function run(file: string, args: string[], cwd: string): Promise<{ ok: boolean; output: string }> {
   return new Promise((resolve) => {
@@ -20,12 +21,14 @@ function candidates(dir: string): string[] {
     found.push(path.join(d, "bin", "caddy"));
     if (path.dirname(d) === d) break;
   }
-  return [...found, "caddy"];
+  // The SDK inside a gojinn checkout: that checkout's `make build`.
+  return [...found, path.join(SDK_ROOT, "..", "bin", "caddy"), "caddy"];
 }
 
 /**
  * The Caddy binary to use: `explicit` when given, else the first bin/caddy
- * in `dir` or a parent directory, else caddy on PATH; it must list the
+ * in `dir` or a parent directory, else the bin/caddy of the gojinn checkout
+ * the SDK is in, else caddy on PATH; it must list the
  * module http.handlers.gojinn.
  */
 export async function findCaddy(dir: string, explicit?: string): Promise<string> {
