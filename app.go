@@ -78,6 +78,11 @@ type App struct {
 	// functions for its messages (docs/events.md).
 	MQTT *MQTT `json:"mqtt,omitempty"`
 
+	// Cluster makes the embedded NATS server a node of a cluster of
+	// Caddy nodes that share stores, queues and schedules
+	// (docs/cluster.md). It excludes NatsURL.
+	Cluster *Cluster `json:"cluster,omitempty"`
+
 	// RecordCrashes is the handlers' default record_crashes
 	// (docs/crashes.md); a handler's own replaces it.
 	RecordCrashes *CrashRecording `json:"record_crashes,omitempty"`
@@ -144,6 +149,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 			return fmt.Errorf("gojinn: sync_interval %q: want a duration greater than 0 (e.g. 1s) or always", interval)
 		}
 		a.bus.SyncInterval = d
+	}
+	if err := a.provisionCluster(repl); err != nil {
+		return err
 	}
 	return a.provisionTriggers(ctx)
 }

@@ -53,6 +53,9 @@ func parseGlobalOption(d *caddyfile.Dispenser, existing any) (any, error) {
 		case "data_dir":
 			app.DataDir, err = oneArg(d)
 		case "nats_url":
+			if app.Cluster != nil {
+				return nil, d.Err(clusterWithNatsURL)
+			}
 			app.NatsURL, err = oneArg(d)
 		case "nats_creds":
 			app.NatsCreds, err = oneArg(d)

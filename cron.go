@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/gojinn/gojinn/metrics"
+	"github.com/gojinn/gojinn/natsbus"
 	"github.com/gojinn/gojinn/sandbox"
 )
 
@@ -104,6 +105,8 @@ type Cron struct {
 	sched   cron.Schedule
 	zone    *time.Location // the schedule's CRON_TZ, in which ticks are told
 	slot    *cronSlot
+	claims  *natsbus.Claims // in a cluster: which node runs a tick (cron_claim.go)
+	node    string          // this node's name, in its claims
 	logger  *zap.Logger
 	metrics *metrics.Cron
 
@@ -207,6 +210,9 @@ func (c *Cron) provision(ctx caddy.Context, app *App) error {
 	}
 	c.slot = slot.(*cronSlot)
 	c.status = CronStatus{Name: c.Name, Schedule: c.Schedule}
+	if err := c.provisionClaims(ctx, app); err != nil {
+		return err
+	}
 	return provisionFunction(ctx, app, c.Function, label)
 }
 
@@ -217,14 +223,14 @@ func (c *Cron) start() error {
 	return nil
 }
 
-// loop fires the ticks until stop. The next tick is always computed from
-// now, and a tick noticed more than cronTickTolerance late (the machine
+// loop fires the ticks until stop. The next tick (nextTick) is always
+// computed from now, and a tick noticed more than cronTickTolerance late (the machine
 // was asleep) is dropped: missed ticks are not replayed.
 func (c *Cron) loop() {
 	defer close(c.done)
 	defer c.setNext(time.Time{})
 	for {
-		next := c.sched.Next(time.Now()).In(c.zone)
+		next := nextTick(c.sched, time.Now()).In(c.zone)
 		c.setNext(next)
 		if next.IsZero() { // a schedule that never matches
 			<-c.quit
@@ -278,9 +284,13 @@ func (c *Cron) tick(at time.Time) {
 	}
 }
 
-// run runs the function for the tick at.
+// run runs the function for the tick at, if this node claims it.
 func (c *Cron) run(at time.Time) {
 	defer c.runs.Done()
+	if !c.claim(at) {
+		c.slot.done()
+		return
+	}
 	started := time.Now()
 	c.mu.Lock()
 	c.status.LastRun, c.status.Running = &started, true
