@@ -155,6 +155,10 @@ type Gojinn struct {
 	// replay` (docs/crashes.md). Default: the gojinn app's record_crashes.
 	RecordCrashes *CrashRecording `json:"record_crashes,omitempty"`
 
+	// Mounts are host directories the guest sees (docs/mounts.md),
+	// read-only unless marked writable. Default: none.
+	Mounts []Mount `json:"mounts,omitempty"`
+
 	name    string
 	logger  *zap.Logger
 	key     string // compiledModules key
@@ -258,6 +262,10 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 	}
 	g.module = val.(compiledModule).Module
 
+	mounts, err := g.openMounts(repl)
+	if err != nil {
+		return err
+	}
 	g.runner = sandbox.NewRunner(g.module, sandbox.RunnerConfig{
 		Limits: sandbox.RunLimits{
 			Timeout:   time.Duration(g.Timeout),
@@ -271,6 +279,7 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 		Observer:       g.metrics,
 		Env:            env,
 		Args:           args,
+		Mounts:         mounts,
 		PoolStopped: func(reason string) {
 			g.logger.Error("pool stopped", zap.String("reason", reason))
 		},
