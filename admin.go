@@ -79,15 +79,25 @@ func serveQueues(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	out, err := queueStatuses(r.Context(), app)
+	if err != nil {
+		return apiErr(err)
+	}
+	return writeJSON(w, out)
+}
+
+// queueStatuses returns the app's queues' counts (the admin API's and
+// the dashboard's).
+func queueStatuses(ctx context.Context, app *App) ([]QueueStatus, error) {
 	out := []QueueStatus{}
 	for _, q := range app.Queues {
-		st, err := q.q.Stats(r.Context())
+		st, err := q.q.Stats(ctx)
 		if err != nil {
-			return apiErr(err)
+			return nil, err
 		}
 		out = append(out, QueueStatus{Name: q.Name, QueueStats: st, Done: q.done.Load(), FailedAttempts: q.failed.Load()})
 	}
-	return writeJSON(w, out)
+	return out, nil
 }
 
 // serveDead answers GET /gojinn/queues/<q>/dead[?after=&limit=],

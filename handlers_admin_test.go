@@ -20,8 +20,8 @@ const (
 )
 
 // handlersSite serves ok.wat at /ok (with an env value and a debug secret)
-// and trap.wat at /trap.
-func handlersSite(t *testing.T) string {
+// and trap.wat at /trap (its crashes recorded), and the routes of extra.
+func handlersSite(t *testing.T, extra string) string {
 	return fmt.Sprintf(`http://127.0.0.1:9080 {
 	handle /ok {
 		gojinn %s {
@@ -35,10 +35,11 @@ func handlersSite(t *testing.T) string {
 	handle /trap {
 		gojinn %s {
 			name trapper
+			record_crashes %s
 		}
 	}
-}
-`, guestPath(t, "ok"), envSecret, debugSecret, guestPath(t, "trap"))
+%s}
+`, guestPath(t, "ok"), envSecret, debugSecret, guestPath(t, "trap"), t.TempDir(), extra)
 }
 
 // adminHandler is the part of a GET /gojinn/handlers entry the tests read.
@@ -85,7 +86,7 @@ func handlersByName(t *testing.T) (map[string][]adminHandler, string) {
 }
 
 func TestAdminHandlers(t *testing.T) {
-	site := handlersSite(t)
+	site := handlersSite(t, "")
 	tester, _ := server(t, site)
 	for range 3 {
 		if resp, body := do(t, tester, newRequest(t, http.MethodGet, base+"/ok", nil)); resp.StatusCode != http.StatusOK {

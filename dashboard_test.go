@@ -1,0 +1,197 @@
+package gojinn_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// dashboardSite is handlersSite with the dashboard placed twice: under
+// a stripped prefix (handle_path) and a kept one (handle).
+func dashboardSite(t *testing.T) string {
+	return handlersSite(t, `	handle_path /ops/* {
+		gojinn_dashboard
+	}
+	handle /kept/* {
+		gojinn_dashboard
+	}
+`)
+}
+
+// chromium returns the path of a headless-capable Chromium, or skips the
+// test where there is none, except in CI (CI set), where it must run.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("no chromium in PATH: CI must run the dashboard's browser test (.ci/run installs Debian's chromium package)")
+	}
+	t.Skip("no chromium in PATH: the dashboard's browser test needs it (apt-get install chromium)")
+	return ""
+}
+
+// browser starts a headless Chromium for the test.
+func browser(t *testing.T, execPath string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(execPath),
+		chromedp.NoSandbox, // the tests run as root
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.WindowSize(1400, 800),
+	)
+	ctx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel = chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestDashboardInBrowser(t *testing.T) {
+	execPath := chromium(t)
+	tester, _ := server(t, dashboardSite(t))
+
+	// Load: hello all along, and one trap (recorded as a crash).
+	loadCtx, stopLoad := context.WithCancel(context.Background())
+	var load sync.WaitGroup
+	load.Go(func() {
+		for loadCtx.Err() == nil {
+			req, _ := http.NewRequestWithContext(loadCtx, http.MethodGet, base+"/ok", nil)
+			if resp, err := tester.Client.Do(req); err == nil {
+				resp.Body.Close()
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+	t.Cleanup(func() { stopLoad(); load.Wait() })
+	if resp, _ := do(t, tester, newRequest(t, http.MethodGet, base+"/trap?input=boom", nil)); resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("/trap: %d, want 502", resp.StatusCode)
+	}
+
+	ctx := browser(t, execPath)
+	requests := chromedp.CSS(`#handlers tr[data-handler="hello"] td.requests`)
+	for _, page := range []string{base + "/kept/", base + "/ops/"} { // the last one is shot
+		if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitVisible(requests)); err != nil {
+			t.Fatalf("%s: %v", page, err)
+		}
+		n1 := shownCount(ctx, t, requests)
+		// The page refreshes itself: the count it shows goes up (read
+		// until it does, up to a minute, so load cannot fail the test).
+		n2 := n1
+		for deadline := time.Now().Add(time.Minute); n2 <= n1 && time.Now().Before(deadline); {
+			time.Sleep(200 * time.Millisecond)
+			n2 = shownCount(ctx, t, requests)
+		}
+		if n2 <= n1 {
+			t.Fatalf("%s: hello's request count stayed at %d", page, n1)
+		}
+	}
+
+	// The trap's crash is listed with its replay command; a rate needs
+	// two samples.
+	replay, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#crashes tbody tr td.replay code`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(replay, "gojinn replay ") || !strings.Contains(replay, "trap") {
+		t.Errorf("crash replay command %q", replay)
+	}
+	rps := chromedp.CSS(`#handlers tr[data-handler="hello"] td.rps`)
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](
+		`(() => { const c = document.querySelector('#handlers tr[data-handler="hello"] td.rps'); return c !== null && parseFloat(c.textContent) > 0; })()`,
+		chromedp.WithPollingTimeout(time.Minute))); err != nil {
+		t.Fatalf("no requests/s shown for hello: %v", err)
+	}
+	rate, err := chromedp.Run(ctx, chromedp.Text(rps))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
+	if err != nil {
+		t.Fatal(err)
+	}
+	dom, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "dashboard.png")
+	if os.Getenv("GOJINN_SCREENSHOT") != "" {
+		out = filepath.Join("docs", "dashboard.png")
+	}
+	if err := os.WriteFile(out, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("hello at %s req/s; screenshot: %s", rate, out)
+	for _, secret := range []string{envSecret, debugSecret} {
+		if strings.Contains(dom, secret) {
+			t.Errorf("the rendered page shows the secret %q", secret)
+		}
+	}
+}
+
+// TestDashboardServes checks the dashboard's routes without a browser:
+// its JSON and files hold no secret, it is read-only, and it serves
+// nothing outside the routes it is placed on.
+func TestDashboardServes(t *testing.T) {
+	tester, _ := server(t, dashboardSite(t))
+	if resp, _ := do(t, tester, newRequest(t, http.MethodGet, base+"/ok", nil)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("/ok: %d", resp.StatusCode)
+	}
+	for _, path := range []string{"/ops/", "/ops/index.html", "/ops/dashboard.js", "/ops/dashboard.css", "/ops/state.json", "/kept/state.json"} {
+		resp, body := do(t, tester, newRequest(t, http.MethodGet, base+path, nil))
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("GET %s: Content-Security-Policy %q", path, csp)
+		}
+		for _, secret := range []string{envSecret, debugSecret} {
+			if strings.Contains(body, secret) {
+				t.Errorf("GET %s shows the secret %q", path, secret)
+			}
+		}
+		if strings.HasSuffix(path, "state.json") && !strings.Contains(body, `"name":"hello"`) {
+			t.Errorf("GET %s lacks the handler hello: %s", path, body)
+		}
+	}
+	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		if resp, _ := do(t, tester, newRequest(t, method, base+"/ops/state.json", strings.NewReader("{}"))); resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("%s /ops/state.json: %d, want 405", method, resp.StatusCode)
+		}
+	}
+	for _, path := range []string{"/ops/nothing", "/ops/../gojinn/handlers", "/state.json", "/dashboard.js"} {
+		resp, body := do(t, tester, newRequest(t, http.MethodGet, base+path, nil))
+		if resp.StatusCode == http.StatusOK && body != "" {
+			t.Errorf("GET %s: %d %q; want nothing served", path, resp.StatusCode, body)
+		}
+	}
+}
+
+// shownCount reads the count an element shows.
+func shownCount(ctx context.Context, t *testing.T, sel chromedp.CSS) int {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(sel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		t.Fatalf("not a count: %q", s)
+	}
+	return n
+}
