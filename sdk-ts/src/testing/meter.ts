@@ -2,8 +2,11 @@
 // host's own rewriter (Go package sandbox/meter, built for WASI as
 // dist/gojinn-meter.wasm by the SDK's build), so a handler uses the same
 // fuel here as in Caddy.
-import { Worker } from "node:worker_threads";
-import type { MeterJob, MeterResult } from "./meter-worker.js";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** The import module of the refuel function an instrumented module imports. */
 export const METER_IMPORT_MODULE = "gojinn_meter";
@@ -12,24 +15,29 @@ export const REFUEL_IMPORT = "refuel";
 /** The exported i64 global holding what is left of the fuel handed out. */
 export const FUEL_EXPORT = "gojinn_meter.fuel";
 
+const METER_PROCESS = fileURLToPath(new URL("./meter-process.js", import.meta.url));
+
 /**
- * Returns `wasm` instrumented for metering. The rewriter runs in a worker
- * thread, like guests, so that the thread calling `invoke` never loads
- * node:wasi.
+ * Returns `wasm` instrumented for metering. The rewriter runs in a child
+ * process (meter-process.ts says why not a worker), so that the process
+ * calling `invoke` never loads node:wasi.
  */
-export function instrument(wasm: Uint8Array, name: string): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const job: MeterJob = { wasm };
-    // node:wasi warns that it is experimental on every use: not news to a user.
-    const worker = new Worker(new URL("./meter-worker.js", import.meta.url), { workerData: job, execArgv: ["--no-warnings"] });
-    worker.once("message", (result: MeterResult) => {
-      void worker.terminate();
-      if ("wasm" in result) resolve(result.wasm);
-      else reject(new Error(`${name}: ${result.error}`));
+export async function instrument(wasm: Uint8Array, name: string): Promise<Uint8Array> {
+  const dir = await mkdtemp(path.join(tmpdir(), "gojinn-meter-"));
+  try {
+    const input = path.join(dir, "in.wasm");
+    const output = path.join(dir, "out.wasm");
+    await writeFile(input, wasm);
+    await new Promise<void>((resolve, reject) => {
+      execFile(process.execPath, ["--no-warnings", METER_PROCESS, input, output], { maxBuffer: 16 << 20 }, (err, _stdout, stderr) => {
+        if (!err) resolve();
+        else reject(new Error(`${name}: ${stderr.trim() || `the metering process failed: ${err.message}`}`));
+      });
     });
-    worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`${name}: the metering worker stopped unexpectedly (code ${code})`)));
-  });
+    return new Uint8Array(await readFile(output));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Thrown by the refuel import to stop a run that used more than its fuel limit. */
