@@ -1,9 +1,10 @@
 // Go handler projects (a go.mod in the project's directory): built with
 // the Go toolchain for WASI, as `GOOS=wasip1 GOARCH=wasm go build` does.
 import { execFile } from "node:child_process";
-import { stat } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { UserError } from "../wasm/inspect.js";
+import { compileWasm, describeModule, readWasmFile, UserError } from "../wasm/inspect.js";
+import type { BuildResult } from "./compile.js";
 
 /** Whether `dir` holds a Go module (a go.mod), which `gojinn build` and `gojinn dev` then build with go. */
 export async function isGoProject(dir: string): Promise<boolean> {
@@ -27,4 +28,13 @@ export function buildGo(dir: string, pkg: string, outFile: string): Promise<void
       },
     );
   });
+}
+
+/** `gojinn build` in a Go project: builds `pkg` to `outFile` (relative to `dir`) and describes the module as build() does. */
+export async function buildGoProject(dir: string, pkg: string, outFile: string): Promise<BuildResult> {
+  const out = path.resolve(dir, outFile);
+  await mkdir(path.dirname(out), { recursive: true });
+  await buildGo(dir, pkg, out);
+  const bytes = await readWasmFile(out);
+  return { outFile: out, info: describeModule(await compileWasm(bytes, outFile), bytes.length), diagnostics: "" };
 }
