@@ -171,3 +171,23 @@ func TestParsePublicKey(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkVerify verifies a standard Go (wasip1) module: the cost a load
+// adds per handler when signatures are checked.
+func BenchmarkVerify(b *testing.B) {
+	module := testguest.Read(b, testguest.Go(b, "echo-go"))
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		b.Fatal(err)
+	}
+	signed, err := signature.Sign(module, priv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(signed)))
+	for b.Loop() {
+		if _, err := signature.Verify(signed, []ed25519.PublicKey{pub}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
