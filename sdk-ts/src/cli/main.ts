@@ -4,6 +4,7 @@ import { registerCheck } from "./commands/check.js";
 import { registerDev } from "./commands/dev.js";
 import { registerInit } from "./commands/init.js";
 import { registerKeygen } from "./commands/keygen.js";
+import { registerReplay } from "./commands/replay.js";
 import { registerRun } from "./commands/run.js";
 import { registerSign } from "./commands/sign.js";
 import { registerVerify } from "./commands/verify.js";
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   registerBuild(program);
   registerRun(program);
   registerCheck(program);
+  registerReplay(program);
   registerDev(program);
   registerKeygen(program);
   registerSign(program);

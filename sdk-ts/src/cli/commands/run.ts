@@ -41,7 +41,8 @@ function parseHeader(line: string): [string, string] {
   return [canonicalHeaderName(line.slice(0, colon).trim()), line.slice(colon + 1).trim()];
 }
 
-function parseEnv(pairs: string[]): Record<string, string> {
+/** Reads `--env K=V` options into an environment. */
+export function parseEnv(pairs: string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf("=");

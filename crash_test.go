@@ -1,0 +1,430 @@
+package gojinn_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+
+	"github.com/gojinn/gojinn"
+	"github.com/gojinn/gojinn/internal/testguest"
+)
+
+// crashRecordFile is the part of a crash record the tests read.
+type crashRecordFile struct {
+	ID           string `json:"id"`
+	Handler      string `json:"handler"`
+	Module       string `json:"module"`
+	ModuleSHA256 string `json:"module_sha256"`
+	Outcome      string `json:"outcome"`
+	Status       int    `json:"status"`
+	Reason       string `json:"reason"`
+	StderrTail   string `json:"stderr_tail"`
+	FuelUsed     int64  `json:"fuel_used"`
+	Limits       struct {
+		TimeoutMS int64 `json:"timeout_ms"`
+		FuelLimit int64 `json:"fuel_limit"`
+	} `json:"limits"`
+	EnvNames      []string `json:"env_names"`
+	BodyRecorded  bool     `json:"body_recorded"`
+	BodySize      int      `json:"body_size"`
+	BodyTruncated bool     `json:"body_truncated"`
+	Request       struct {
+		Method  string              `json:"method"`
+		URI     string              `json:"uri"`
+		Headers map[string][]string `json:"headers"`
+		Body    string              `json:"body"`
+	} `json:"request"`
+}
+
+// crashFiles waits until dir holds at least want records (they are
+// written off the request's path) and returns their paths, oldest first.
+func crashFiles(t *testing.T, dir string, want int) []string {
+	t.Helper()
+	var files []string
+	for range 100 {
+		files, _ = filepath.Glob(filepath.Join(dir, "*.json"))
+		if len(files) >= want {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(files) < want {
+		t.Fatalf("%s: %d crash records, want %d", dir, len(files), want)
+	}
+	slices.Sort(files)
+	return files
+}
+
+func readCrash(t *testing.T, path string) crashRecordFile {
+	t.Helper()
+	var r crashRecordFile
+	if err := json.Unmarshal([]byte(readFile(t, path)), &r); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return r
+}
+
+// adminGet gets path from Caddy's admin API.
+func adminGet(t *testing.T, path string) (int, string) {
+	t.Helper()
+	resp, err := http.Get("http://localhost:2999" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// The secrets TestCrashRecordAndReplay sends or configures.
+const (
+	crashEnvSecret    = "env-s3cret-value-4217"
+	crashAuthSecret   = "Bearer auth-s3cret-9931"
+	crashCookieSecret = "sid=cookie-s3cret-5120"
+	crashProxySecret  = "Basic proxy-s3cret-7781"
+	crashDebugSecret  = "debug-s3cret-6650"
+	crashHeaderSecret = "apikey-s3cret-3384"
+	crashQuerySecret  = "query-s3cret-2209"
+)
+
+// A guest that traps on one input is recorded through Caddy, with every
+// secret redacted (in the record, Caddy's log and the admin API), and
+// `gojinn replay` of the record reproduces the trap.
+func TestCrashRecordAndReplay(t *testing.T) {
+	cli := filepath.Join(testguest.Root(), "sdk-ts", "bin", "gojinn")
+	if _, err := os.Stat(filepath.Join(testguest.Root(), "sdk-ts", "dist", "cli", "commands", "replay.js")); err != nil {
+		t.Fatalf("the TypeScript CLI is not built: run `make sdk` (%v)", err)
+	}
+	dir := filepath.Join(t.TempDir(), "crashes")
+	wasm := guestPath(t, "crashon")
+	tester, logFile := server(t, fmt.Sprintf(`http://127.0.0.1:9080 {
+	gojinn %s {
+		name crashy
+		env SECRET %s
+		debug_secret %s
+		record_crashes %s {
+			redact_header X-Api-Key
+			redact_query token
+		}
+	}
+}`, wasm, crashEnvSecret, crashDebugSecret, dir))
+
+	resp, _ := do(t, tester, newRequest(t, "GET", base+"/fine?token=x", nil))
+	if resp.StatusCode != 200 {
+		t.Fatalf("a request without boom: got %d, want 200", resp.StatusCode)
+	}
+	req := newRequest(t, "POST", base+"/crash?token="+crashQuerySecret+"&mode=boom", strings.NewReader(`{"payload":"hello"}`))
+	req.Header.Set("Authorization", crashAuthSecret)
+	req.Header.Set("Cookie", crashCookieSecret)
+	req.Header.Set("Proxy-Authorization", crashProxySecret)
+	req.Header.Set("X-Gojinn-Debug", crashDebugSecret)
+	req.Header.Set("X-Api-Key", crashHeaderSecret)
+	req.Header.Set("X-Kept", "visible")
+	resp, _ = do(t, tester, req)
+	if resp.StatusCode != 502 {
+		t.Fatalf("a request with boom: got %d, want 502", resp.StatusCode)
+	}
+	files := crashFiles(t, dir, 1)
+	if len(files) != 1 {
+		t.Fatalf("got %d records, want 1 (the successful request is not recorded): %v", len(files), files)
+	}
+	raw := readFile(t, files[0])
+	rec := readCrash(t, files[0])
+	if rec.Outcome != "trap" || rec.Status != 502 || rec.Handler != "crashy" || rec.Module != wasm {
+		t.Errorf("record: outcome %q status %d handler %q module %q, want trap 502 crashy %s", rec.Outcome, rec.Status, rec.Handler, rec.Module, wasm)
+	}
+	if sum := sha256.Sum256(testguest.Read(t, wasm)); rec.ModuleSHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("module_sha256 %s, want %x", rec.ModuleSHA256, sum)
+	}
+	if rec.FuelUsed <= 0 || !strings.Contains(rec.Reason, "trapped") {
+		t.Errorf("fuel_used %d, reason %q: want fuel > 0 and the trap's reason", rec.FuelUsed, rec.Reason)
+	}
+	if filepath.Base(files[0]) != rec.ID+".json" {
+		t.Errorf("file %s, id %s", files[0], rec.ID)
+	}
+	for name, want := range map[string]string{"Authorization": "[redacted]", "Cookie": "[redacted]", "Proxy-Authorization": "[redacted]", "X-Api-Key": "[redacted]", "X-Kept": "visible"} {
+		if got := rec.Request.Headers[name]; len(got) != 1 || got[0] != want {
+			t.Errorf("recorded header %s = %q, want [%q]", name, got, want)
+		}
+	}
+	if rec.Request.Method != "POST" || rec.Request.URI != "/crash?token=[redacted]&mode=boom" || rec.Request.Body != `{"payload":"hello"}` {
+		t.Errorf("recorded request %s %s %q", rec.Request.Method, rec.Request.URI, rec.Request.Body)
+	}
+	if rec.StderrTail != "secret=[redacted]\n" || !slices.Equal(rec.EnvNames, []string{"SECRET"}) {
+		t.Errorf("stderr_tail %q, env_names %v: want the env value redacted and its name kept", rec.StderrTail, rec.EnvNames)
+	}
+	for path, mode := range map[string]os.FileMode{dir: 0o700, files[0]: 0o600} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v (%v), want %v", path, fi.Mode().Perm(), err, mode)
+		}
+	}
+
+	status, list := adminGet(t, "/gojinn/crashes")
+	var summaries []struct{ ID, Handler, Outcome, Reason, Replay string }
+	if err := json.Unmarshal([]byte(list), &summaries); status != 200 || err != nil || len(summaries) == 0 {
+		t.Fatalf("GET /gojinn/crashes: %d %s (%v)", status, list, err)
+	}
+	if s := summaries[0]; s.ID != rec.ID || s.Outcome != "trap" || s.Handler != "crashy" || s.Replay != "gojinn replay "+files[0]+" "+wasm {
+		t.Errorf("GET /gojinn/crashes: first %+v, want id %s and its replay command", s, rec.ID)
+	}
+	status, one := adminGet(t, "/gojinn/crashes/"+rec.ID)
+	if status != 200 || strings.TrimSpace(one) != raw {
+		t.Errorf("GET /gojinn/crashes/<id>: %d %s, want the record as written", status, one)
+	}
+	if status, _ := adminGet(t, "/gojinn/crashes/..%2f..%2fetc%2fpasswd"); status != 404 {
+		t.Errorf("GET /gojinn/crashes/<not an id>: %d, want 404", status)
+	}
+
+	// Not one secret anywhere.
+	outputs := map[string]string{"record": raw, "caddy log": readFile(t, logFile), "admin list": list, "admin record": one}
+	for _, secret := range []string{crashEnvSecret, crashAuthSecret, "auth-s3cret", crashCookieSecret, "cookie-s3cret", "proxy-s3cret", crashDebugSecret, crashHeaderSecret, crashQuerySecret} {
+		for what, text := range outputs {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s contains the secret %q", what, secret)
+			}
+		}
+	}
+	if !strings.Contains(readFile(t, logFile), "secret=[redacted]") {
+		t.Errorf("Caddy's log has no guest line with the env value redacted:\n%s", readFile(t, logFile))
+	}
+
+	// The replay reproduces the trap (exit code 1), and the request without
+	// the input that traps does not (a copy of the record, edited).
+	out, err := exec.Command("node", cli, "replay", files[0], wasm, "--env", "SECRET=local").CombinedOutput()
+	if code := exitCode(err); code != 1 || !strings.Contains(string(out), "replay: trap (the recorded outcome)") || !strings.Contains(string(out), "secret=local") {
+		t.Errorf("gojinn replay: exit %d, want 1 and the trap again:\n%s", code, out)
+	}
+	edited := filepath.Join(t.TempDir(), "edited.json")
+	if err := os.WriteFile(edited, []byte(strings.Replace(raw, "mode=boom", "mode=calm", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command("node", cli, "replay", edited, wasm, "--env", "SECRET=local").CombinedOutput()
+	if code := exitCode(err); code != 0 || !strings.Contains(string(out), "HTTP/1.1 200") {
+		t.Errorf("gojinn replay of a request that does not trap: exit %d, want 0 and a 200:\n%s", code, out)
+	}
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+// Each failure outcome is recorded under its name; a success, an app
+// default and a handler's `record_crashes off` behave as documented.
+func TestCrashOutcomes(t *testing.T) {
+	appDir := filepath.Join(t.TempDir(), "app")
+	ownDir := filepath.Join(t.TempDir(), "own")
+	tester, _ := kvServer(t, "\t\trecord_crashes "+appDir, fmt.Sprintf(`http://127.0.0.1:9080 {
+	handle /timeout {
+		gojinn %s {
+			timeout 200ms
+		}
+	}
+	handle /fuel {
+		gojinn %s {
+			fuel_limit 100000
+		}
+	}
+	handle /exit {
+		gojinn %s
+	}
+	handle /ok {
+		gojinn %s
+	}
+	handle /own {
+		gojinn %s {
+			name own
+			record_crashes %s
+		}
+	}
+	handle /off {
+		gojinn %s {
+			record_crashes off
+		}
+	}
+}`, guestPath(t, "loop"), guestPath(t, "loop"), guestPath(t, "exit3"), guestPath(t, "ok"), guestPath(t, "trap"), ownDir, guestPath(t, "trap")))
+	for path, status := range map[string]int{"/timeout": 504, "/fuel": 502, "/exit": 502, "/ok": 200, "/own": 502, "/off": 502} {
+		if resp, _ := do(t, tester, newRequest(t, "GET", base+path, nil)); resp.StatusCode != status {
+			t.Errorf("%s: got %d, want %d", path, resp.StatusCode, status)
+		}
+	}
+	got := map[string]crashRecordFile{}
+	for _, f := range crashFiles(t, appDir, 3) {
+		r := readCrash(t, f)
+		got[r.Request.URI] = r
+	}
+	if len(got) != 3 {
+		t.Errorf("app default directory: records for %v, want /timeout, /fuel and /exit only", slices.Collect(mapsKeys(got)))
+	}
+	for uri, outcome := range map[string]string{"/timeout": "timeout", "/fuel": "fuel_exhausted", "/exit": "exit_error"} {
+		if r := got[uri]; r.Outcome != outcome {
+			t.Errorf("%s: recorded outcome %q, want %q", uri, r.Outcome, outcome)
+		}
+	}
+	if r := got["/fuel"]; r.Limits.FuelLimit != 100000 || r.FuelUsed <= 100000 {
+		t.Errorf("/fuel: limits.fuel_limit %d, fuel_used %d: want the limit and more than it used", r.Limits.FuelLimit, r.FuelUsed)
+	}
+	if r := got["/timeout"]; r.Limits.TimeoutMS != 200 {
+		t.Errorf("/timeout: limits.timeout_ms %d, want 200", r.Limits.TimeoutMS)
+	}
+	own := crashFiles(t, ownDir, 1)
+	if r := readCrash(t, own[0]); len(own) != 1 || r.Outcome != "trap" || r.Handler != "own" {
+		t.Errorf("a handler's own record_crashes: %d records, first %+v", len(own), r)
+	}
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// Retention removes the oldest records first, by count and by bytes.
+func TestCrashRetention(t *testing.T) {
+	countDir := filepath.Join(t.TempDir(), "count")
+	bytesDir := filepath.Join(t.TempDir(), "bytes")
+	trap := guestPath(t, "trap")
+	tester, _ := server(t, fmt.Sprintf(`http://127.0.0.1:9080 {
+	handle /count {
+		gojinn %s {
+			record_crashes %s {
+				max_records 3
+			}
+		}
+	}
+	handle /bytes {
+		gojinn %s {
+			record_crashes %s {
+				max_bytes 5KB
+				record_body off
+			}
+		}
+	}
+}`, trap, countDir, trap, bytesDir))
+	for i := range 6 {
+		for _, path := range []string{"/count", "/bytes"} {
+			resp, _ := do(t, tester, newRequest(t, "POST", fmt.Sprintf("%s%s?n=%d", base, path, i), strings.NewReader(strings.Repeat("x", 1000))))
+			if resp.StatusCode != 502 {
+				t.Fatalf("%s: got %d, want 502", path, resp.StatusCode)
+			}
+		}
+		// Each record is written before the next request: the order of
+		// the names is the order of the requests.
+		time.Sleep(20 * time.Millisecond)
+	}
+	waitRecorded := func(dir, lastURI string) []string {
+		for range 100 {
+			files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+			slices.Sort(files)
+			if len(files) > 0 && readCrash(t, files[len(files)-1]).Request.URI == lastURI {
+				return files
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("%s: the last record never came", dir)
+		return nil
+	}
+	files := waitRecorded(countDir, "/count?n=5")
+	var uris []string
+	for _, f := range files {
+		uris = append(uris, readCrash(t, f).Request.URI)
+	}
+	if !slices.Equal(uris, []string{"/count?n=3", "/count?n=4", "/count?n=5"}) {
+		t.Errorf("max_records 3: kept %v, want the newest three", uris)
+	}
+	files = waitRecorded(bytesDir, "/bytes?n=5")
+	var total int64
+	for _, f := range files {
+		fi, _ := os.Stat(f)
+		total += fi.Size()
+		if r := readCrash(t, f); r.BodyRecorded || r.Request.Body != "" || r.BodySize != 1000 {
+			t.Errorf("record_body off: body_recorded %v, body %q, body_size %d", r.BodyRecorded, r.Request.Body, r.BodySize)
+		}
+	}
+	if total > 5000 || len(files) < 2 || len(files) > 5 {
+		t.Errorf("max_bytes 5KB: kept %d records of %d bytes", len(files), total)
+	}
+}
+
+// A record keeps the first 64 KiB of a larger body and says so.
+func TestCrashBodyCap(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "crashes")
+	tester, _ := server(t, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\trecord_crashes %s\n\t}\n}", guestPath(t, "trap"), dir))
+	body := strings.Repeat("y", 100<<10)
+	if resp, _ := do(t, tester, newRequest(t, "POST", base+"/", strings.NewReader(body))); resp.StatusCode != 502 {
+		t.Fatalf("got %d, want 502", resp.StatusCode)
+	}
+	r := readCrash(t, crashFiles(t, dir, 1)[0])
+	if !r.BodyRecorded || !r.BodyTruncated || r.BodySize != len(body) || r.Request.Body != body[:64<<10] {
+		t.Errorf("body_recorded %v, body_truncated %v, body_size %d, body of %d bytes: want the first 64 KiB of %d", r.BodyRecorded, r.BodyTruncated, r.BodySize, len(r.Request.Body), len(body))
+	}
+}
+
+// A directory that cannot be one is refused at load, with the reason.
+func TestCrashDirRefused(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{file, filepath.Join(file, "sub")} {
+		g := &gojinn.Gojinn{Path: testguest.WAT(t, "ok"), CacheDir: "off", RecordCrashes: &gojinn.CrashRecording{Dir: dir}}
+		err := g.Provision(caddy.Context{Context: context.Background()})
+		_ = g.Cleanup()
+		if err == nil || !strings.Contains(err.Error(), "record_crashes: creating "+dir) || !strings.Contains(err.Error(), "not a directory") {
+			t.Errorf("record_crashes %s: err = %v, want one saying it is not a directory", dir, err)
+		}
+	}
+}
+
+// Bad record_crashes lines fail at adapt time, naming the file and line.
+func TestCrashCaddyfileErrors(t *testing.T) {
+	cases := []struct{ global, handler, want string }{
+		{"", "record_crashes", "record_crashes takes one directory (or off), got 0 arguments"},
+		{"", "record_crashes a b", "got 2 arguments"},
+		{"", "record_crashes /c {\n\t\t\tmax_records 0\n\t\t}", "max_records must be greater than 0"},
+		{"", "record_crashes /c {\n\t\t\tmax_bytes lots\n\t\t}", `max_bytes: "lots" is not a valid size`},
+		{"", "record_crashes /c {\n\t\t\trecord_body maybe\n\t\t}", `record_body: want on or off, got "maybe"`},
+		{"", "record_crashes /c {\n\t\t\tredact_header\n\t\t}", "redact_header needs at least one header name"},
+		{"", "record_crashes /c {\n\t\t\tredact_query\n\t\t}", "redact_query needs at least one query parameter"},
+		{"", "record_crashes /c {\n\t\t\tmax_records 1\n\t\t\tmax_records 2\n\t\t}", "max_records is given twice"},
+		{"", "record_crashes /c {\n\t\t\tnope\n\t\t}", `unknown option "nope"`},
+		{"", "record_crashes off {\n\t\t\tmax_records 2\n\t\t}", "record_crashes off takes no block"},
+		{"", "record_crashes /a\n\t\trecord_crashes /b", "record_crashes is given twice"},
+		{"record_crashes", "", "record_crashes takes one directory"},
+		{"record_crashes /a {\n\t\t\tmax_records x\n\t\t}", "", `max_records: "x" is not a whole number`},
+		{"record_crashes /a\n\t\trecord_crashes /b", "", "record_crashes is given twice"},
+	}
+	for _, tc := range cases {
+		cfg := ":8080 {\n\tgojinn app.wasm {\n\t\t" + tc.handler + "\n\t}\n}\n"
+		if tc.global != "" {
+			cfg = "{\n\tgojinn {\n\t\t" + tc.global + "\n\t}\n}\n:8080 {\n\trespond ok\n}\n"
+		}
+		_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), map[string]any{"filename": "/etc/caddy/Caddyfile"})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "/etc/caddy/Caddyfile:") {
+			t.Errorf("%q%q: err = %v, want one naming /etc/caddy/Caddyfile:<line> and %q", tc.global, tc.handler, err, tc.want)
+		}
+	}
+}
