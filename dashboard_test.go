@@ -2,6 +2,7 @@ package gojinn_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
@@ -194,4 +195,61 @@ func shownCount(ctx context.Context, t *testing.T, sel chromedp.CSS) int {
 		t.Fatalf("not a count: %q", s)
 	}
 	return n
+}
+
+// TestDashboardQueues: with a gojinn app, the dashboard's data has its
+// queues, with their dead letters, and their functions as handlers.
+func TestDashboardQueues(t *testing.T) {
+	tester, _ := queueServer(t, `		queue work PROBE {
+			max_attempts 1
+			timeout 5s
+		}`, `http://127.0.0.1:9080 {
+	handle /work {
+		gojinn_enqueue work
+	}
+	handle_path /ops/* {
+		gojinn_dashboard
+	}
+}`)
+	enqueue(t, tester.Client, base+"/work", "always-fail", nil)
+	var state struct {
+		Handlers []struct {
+			Name     string
+			Trigger  bool
+			Requests struct{ Total int64 }
+		}
+		Queues []struct {
+			Name string
+			Dead int
+		}
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		resp, body := do(t, tester, newRequest(t, http.MethodGet, base+"/ops/state.json", nil))
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("state.json: %d %s", resp.StatusCode, body)
+		}
+		if err := json.Unmarshal([]byte(body), &state); err != nil {
+			t.Fatalf("%v: %s", err, body)
+		}
+		if len(state.Queues) == 1 && state.Queues[0].Dead == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no dead letter in queue work: %s", body)
+		}
+	}
+	if state.Queues[0].Name != "work" || len(state.Handlers) != 1 || !state.Handlers[0].Trigger || state.Handlers[0].Requests.Total != 1 {
+		t.Fatalf("state %+v, want queue work and its function (a trigger) with its one run", state)
+	}
+
+	// The page shows them.
+	ctx := browser(t, chromium(t))
+	dead := chromedp.CSS(`#queues tr[data-queue="work"] td.dead`)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/ops/"), chromedp.WaitVisible(dead),
+		chromedp.WaitVisible(chromedp.CSS(`#handlers tr[data-handler] .badge`))); err != nil {
+		t.Fatal(err)
+	}
+	if n := shownCount(ctx, t, dead); n != 1 {
+		t.Fatalf("the page shows %d dead letters, want 1", n)
+	}
 }

@@ -161,7 +161,7 @@ function renderQueues(state) {
       tr.append(el("td", q.name));
       tr.append(el("td", q.pending, "num"));
       tr.append(el("td", q.in_flight, "num"));
-      tr.append(el("td", q.dead, q.dead > 0 ? "num bad" : "num"));
+      tr.append(el("td", q.dead, q.dead > 0 ? "num dead bad" : "num dead"));
       tr.append(el("td", q.done, "num"));
       tr.append(el("td", q.failed_attempts, "num"));
       return tr;
