@@ -428,3 +428,41 @@ func TestCrashCaddyfileErrors(t *testing.T) {
 		}
 	}
 }
+
+// A record that cannot be written is counted, and logged once.
+func TestCrashWriteFailure(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "crashes")
+	tester, logFile := server(t, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tname crash-wf\n\t\trecord_crashes %s\n\t}\n}", guestPath(t, "trap"), dir))
+	count := func(result string) float64 {
+		m := find(scrape(t), "gojinn_crash_records_total", "result", result)
+		if m == nil || labels(m)["handler"] != "crash-wf" {
+			return 0
+		}
+		return m.GetCounter().GetValue()
+	}
+	do(t, tester, newRequest(t, "GET", base+"/", nil))
+	crashFiles(t, dir, 1)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		do(t, tester, newRequest(t, "GET", base+"/", nil))
+	}
+	waitForMetric(t, "3 failed crash records", func(families) bool { return count("failed") == 3 })
+	if w := count("written"); w != 1 {
+		t.Errorf("gojinn_crash_records_total{result=written} = %v, want 1", w)
+	}
+	if n := len(filterLog(logEntries(t, logFile, "http.handlers.gojinn"), "writing a crash record failed")); n != 1 {
+		t.Errorf("%d log entries for the failed writes, want 1", n)
+	}
+}
+
+func filterLog(entries []map[string]any, msg string) []map[string]any {
+	var out []map[string]any
+	for _, e := range entries {
+		if e["msg"] == msg || strings.HasPrefix(fmt.Sprint(e["msg"]), msg) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
