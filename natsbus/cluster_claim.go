@@ -28,7 +28,7 @@ func OpenClaims(ctx context.Context, bus *Bus, prefix string) (*Claims, error) {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
-	kv, err := bus.shared.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	kv, err := ensureKV(ctx, bus.shared.js, jetstream.KeyValueConfig{
 		Bucket:      prefix + "claims",
 		Description: "Gojinn once-per-cluster claims (schedule ticks)",
 		History:     1,

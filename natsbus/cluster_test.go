@@ -121,6 +121,60 @@ func TestClusterSharesStores(t *testing.T) {
 	wantErr(t, "a key deleted on another node", err, host.ErrNotFound)
 }
 
+// TestClusterQueueSharedByEveryNode: every node opens the same queue at
+// once, as every node's Caddy does at start (nats-server leaves such
+// concurrent creates unanswered: ensure asks again), and the nodes'
+// workers share its one durable consumer: each job runs once.
+func TestClusterQueueSharedByEveryNode(t *testing.T) {
+	buses := openCluster(t, clusterConfigs(t, 3))
+	queues := make([]*Queue, len(buses))
+	var wg sync.WaitGroup
+	for i, b := range buses {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			q, err := OpenQueue(ctx, b, QueueConfig{Name: "jobs"})
+			if err != nil {
+				t.Errorf("node %d opening the queue: %v", i+1, err)
+			}
+			queues[i] = q
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	var mu sync.Mutex
+	runs := map[string]int{}
+	for _, q := range queues {
+		consume(t, q, 2, func(_ context.Context, job *Job) Outcome {
+			mu.Lock()
+			runs[string(job.Body)]++
+			mu.Unlock()
+			return Outcome{OK: true}
+		}, Events{})
+	}
+	const jobs = 60
+	for i := range jobs {
+		if _, err := queues[i%3].Enqueue(context.Background(), &Job{Method: "POST", URI: "/", Body: []byte(strconv.Itoa(i))}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "every job run", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(runs) == jobs
+	})
+	time.Sleep(200 * time.Millisecond) // a second run, if any, would come now
+	mu.Lock()
+	defer mu.Unlock()
+	for body, n := range runs {
+		if n != 1 {
+			t.Errorf("job %s ran %d times", body, n)
+		}
+	}
+}
+
 // TestClusterClaimsOnce: of three nodes claiming the same events at
 // once, exactly one wins each.
 func TestClusterClaimsOnce(t *testing.T) {

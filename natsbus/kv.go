@@ -102,7 +102,7 @@ func (k *KV) bucket(ctx context.Context, store string) (jetstream.KeyValue, erro
 	if b := k.buckets[store]; b != nil {
 		return b, nil
 	}
-	b, err := k.bus.shared.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	b, err := ensureKV(ctx, k.bus.shared.js, jetstream.KeyValueConfig{
 		Bucket:         k.prefix + store,
 		Description:    "Gojinn key-value store " + store,
 		MaxBytes:       k.maxBytes,

@@ -38,7 +38,7 @@ func (b *Bus) MQTTStream(ctx context.Context, name string, filters []string) err
 		subjects = append(subjects, s...)
 		consumers[mqttConsumerName(f)] = true
 	}
-	stream, err := b.shared.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	stream, err := ensureStream(ctx, b.shared.js, jetstream.StreamConfig{
 		Name:      name,
 		Subjects:  uncovered(subjects),
 		Retention: jetstream.InterestPolicy,
@@ -154,7 +154,7 @@ func (b *Bus) ConsumeMQTT(ctx context.Context, stream, filter string, cfg MQTTCo
 		return nil, fmt.Errorf("natsbus: %w", err)
 	}
 	cfg.Concurrency = max(cfg.Concurrency, 1)
-	cons, err := b.shared.js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
+	cons, err := ensureConsumer(ctx, b.shared.js, stream, jetstream.ConsumerConfig{
 		Durable:        mqttConsumerName(filter),
 		Description:    "gojinn MQTT filter " + filter,
 		FilterSubjects: subjects,

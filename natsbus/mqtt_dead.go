@@ -46,7 +46,7 @@ type MQTTDeadLetter struct {
 // one subject per message id, capped at MQTTDeadMaxBytes.
 func (b *Bus) mqttDeadStream(ctx context.Context, name string) error {
 	dead := MQTTDeadStream(name)
-	_, err := b.shared.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	_, err := ensureStream(ctx, b.shared.js, jetstream.StreamConfig{
 		Name:        dead,
 		Description: "Gojinn MQTT messages: dead letters",
 		Subjects:    []string{dead + ".*"},

@@ -144,7 +144,7 @@ func OpenQueue(ctx context.Context, bus *Bus, cfg QueueConfig) (*Queue, error) {
 	}
 	js := bus.shared.js
 	var err error
-	q.work, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	q.work, err = ensureStream(ctx, js, jetstream.StreamConfig{
 		Name:        q.stream,
 		Description: "Gojinn queue " + cfg.Name,
 		Subjects:    []string{q.subject},
@@ -160,7 +160,7 @@ func OpenQueue(ctx context.Context, bus *Bus, cfg QueueConfig) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: queue %s: stream: %w", cfg.Name, err)
 	}
-	q.deadS, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	q.deadS, err = ensureStream(ctx, js, jetstream.StreamConfig{
 		Name:        q.dead,
 		Description: "Gojinn queue " + cfg.Name + ": dead letters",
 		Subjects:    []string{q.deadSub + ".*"},
@@ -175,7 +175,7 @@ func OpenQueue(ctx context.Context, bus *Bus, cfg QueueConfig) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: queue %s: dead-letter stream: %w", cfg.Name, err)
 	}
-	q.cons, err = js.CreateOrUpdateConsumer(ctx, q.stream, jetstream.ConsumerConfig{
+	q.cons, err = ensureConsumer(ctx, js, q.stream, jetstream.ConsumerConfig{
 		Durable:       consumerName,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       cfg.AckWait,
@@ -185,7 +185,7 @@ func OpenQueue(ctx context.Context, bus *Bus, cfg QueueConfig) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: queue %s: consumer: %w", cfg.Name, err)
 	}
-	q.states, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+	q.states, err = ensureKV(ctx, js, jetstream.KeyValueConfig{
 		Bucket:      cfg.Prefix + "jobs",
 		Description: "Gojinn job states",
 		History:     1,
@@ -218,7 +218,7 @@ func discardOldStates(ctx context.Context, js jetstream.JetStream, stream string
 		return nil
 	}
 	cfg.Discard = jetstream.DiscardOld
-	_, err = js.UpdateStream(ctx, cfg)
+	_, err = ensure(ctx, func(ctx context.Context) (jetstream.Stream, error) { return js.UpdateStream(ctx, cfg) })
 	return err
 }
 
