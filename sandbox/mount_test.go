@@ -21,7 +21,7 @@ import (
 //	ro/rel-in      -> sub/inner.txt      (stays inside)
 //	ro/sub/up-in   -> ../hello.txt       (stays inside)
 //	rw/abs-link    -> <dir>/outside.txt
-func mountTree(t *testing.T) (dir string) {
+func mountTree(t testing.TB) (dir string) {
 	t.Helper()
 	dir = t.TempDir()
 	for _, d := range []string{"ro/sub", "rw"} {
@@ -49,7 +49,7 @@ func mountTree(t *testing.T) (dir string) {
 
 // mountRunner runs fsprobe with dir/ro at /data (fd 3) and dir/rw at /rw
 // (fd 4).
-func mountRunner(t *testing.T, dir string, pool int) *sandbox.Runner {
+func mountRunner(t testing.TB, dir string, pool int) *sandbox.Runner {
 	t.Helper()
 	mounts, err := sandbox.OpenMounts([]sandbox.Mount{
 		{HostDir: filepath.Join(dir, "ro"), GuestPath: "/data"},
@@ -216,4 +216,30 @@ func mountFile(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// BenchmarkMounts is the cost of mounts per run: fsprobe answering
+// without touching a file, with no mount and with two, and reading a
+// 5-byte file from one (open, read, close).
+func BenchmarkMounts(b *testing.B) {
+	dir := mountTree(b)
+	for _, bc := range []struct {
+		name, uri string
+		runner    func() *sandbox.Runner
+	}{
+		{"none", "/p/0/", func() *sandbox.Runner { return runner(b, "fsprobe", sandbox.RunnerConfig{}) }},
+		{"two", "/p/0/", func() *sandbox.Runner { return mountRunner(b, dir, 0) }},
+		{"read", "/r/3/hello.txt", func() *sandbox.Runner { return mountRunner(b, dir, 0) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			r := bc.runner()
+			req := &sandbox.Request{Method: "GET", URI: bc.uri}
+			b.ReportAllocs()
+			for b.Loop() {
+				if res := r.Run(context.Background(), req, nil); res.Err != nil || res.Response.Status != 200 {
+					b.Fatal(res.Err, res.Response)
+				}
+			}
+		})
+	}
 }
