@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/chromedp/chromedp"
 )
 
@@ -251,5 +252,20 @@ func TestDashboardQueues(t *testing.T) {
 	}
 	if n := shownCount(ctx, t, dead); n != 1 {
 		t.Fatalf("the page shows %d dead letters, want 1", n)
+	}
+}
+
+// gojinn_dashboard takes no argument and no block.
+func TestDashboardCaddyfileErrors(t *testing.T) {
+	for _, c := range []struct{ body, want string }{
+		{"gojinn_dashboard extra", "wrong argument count"},
+		{"gojinn_dashboard /ops/* extra", "wrong argument count"},
+		{"gojinn_dashboard {\n\t\trefresh 5s\n\t}", `takes no block (unknown "refresh")`},
+	} {
+		cfg := ":8080 {\n\t" + c.body + "\n}\n"
+		_, _, err := caddyconfig.GetAdapter("caddyfile").Adapt([]byte(cfg), map[string]any{"filename": "Caddyfile"})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want %q", c.body, err, c.want)
+		}
 	}
 }
