@@ -71,6 +71,9 @@ func (g *Gojinn) verifySignature(ctx caddy.Context, wasm []byte) error {
 	default:
 		g.signature = signaturesOff
 	}
+	if mode == signaturesOff { // unchecked: no series, as without this feature
+		return nil
+	}
 	if err := metrics.SetSignatureState(ctx.GetMetricsRegistry(), g.name, state); err != nil {
 		return fmt.Errorf("gojinn: %s: registering metrics: %w", g.Path, err)
 	}

@@ -197,8 +197,11 @@ func TestSignaturesAppDefault(t *testing.T) {
 	caddytest.AssertLoadError(t, refused, "caddyfile", "gojinn: "+m.unsigned+": signatures required: the module is not signed")
 
 	tester, _ := kvServer(t, app, fmt.Sprintf(`http://127.0.0.1:9080 {
-	gojinn /signed %s
+	gojinn /signed %s {
+		name app-signed
+	}
 	gojinn /exempt %s {
+		name app-exempt
 		signatures off
 	}
 }
@@ -207,6 +210,10 @@ func TestSignaturesAppDefault(t *testing.T) {
 		if resp, body := do(t, tester, newRequest(t, "GET", base+path, nil)); resp.StatusCode != 200 || body != "ok" {
 			t.Errorf("%s: %d %q", path, resp.StatusCode, body)
 		}
+	}
+	// An unchecked handler has no series.
+	if got, exempt := signatureState(t, "app-signed"), signatureState(t, "app-exempt"); got != "verified" || exempt != "" {
+		t.Errorf("gojinn_module_signature states: app-signed %q, app-exempt %q; want verified and none", got, exempt)
 	}
 }
 
