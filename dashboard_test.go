@@ -151,8 +151,23 @@ func TestDashboardInBrowser(t *testing.T) {
 // nothing outside the routes it is placed on.
 func TestDashboardServes(t *testing.T) {
 	tester, _ := server(t, dashboardSite(t))
-	if resp, _ := do(t, tester, newRequest(t, http.MethodGet, base+"/ok", nil)); resp.StatusCode != http.StatusOK {
-		t.Fatalf("/ok: %d", resp.StatusCode)
+	// Requests carrying secrets in headers, one of them a recorded crash.
+	const authSecret = "Bearer auth-secret-5d0e9b27"
+	for _, path := range []string{"/ok", "/trap"} {
+		req := newRequest(t, http.MethodGet, base+path+"?q=1", nil)
+		req.Header.Set("Authorization", authSecret)
+		req.Header.Set("X-Gojinn-Debug", debugSecret)
+		do(t, tester, req)
+	}
+	// The crash record is written off the request path.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, state := do(t, tester, newRequest(t, http.MethodGet, base+"/ops/state.json", nil))
+		if strings.Contains(state, `"outcome":"trap"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("state.json lacks the trap's crash: %s", state)
+		}
 	}
 	for _, path := range []string{"/ops/", "/ops/index.html", "/ops/dashboard.js", "/ops/dashboard.css", "/ops/state.json", "/kept/state.json"} {
 		resp, body := do(t, tester, newRequest(t, http.MethodGet, base+path, nil))
@@ -162,7 +177,7 @@ func TestDashboardServes(t *testing.T) {
 		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
 			t.Errorf("GET %s: Content-Security-Policy %q", path, csp)
 		}
-		for _, secret := range []string{envSecret, debugSecret} {
+		for _, secret := range []string{envSecret, debugSecret, authSecret} {
 			if strings.Contains(body, secret) {
 				t.Errorf("GET %s shows the secret %q", path, secret)
 			}
