@@ -1,6 +1,7 @@
 package gojinn_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddytest"
+
+	"github.com/gojinn/gojinn/internal/testguest"
 )
 
 // mountSite lays out a read-only mount, a writable one and a file beside
@@ -88,5 +91,24 @@ func TestMountCaddyfileErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "/etc/caddy/Caddyfile:") {
 			t.Errorf("%q: err = %v, want one naming /etc/caddy/Caddyfile:<line> and %q", tc.body, err, tc.want)
 		}
+	}
+}
+
+// A standard Go guest (wasip1) sees a mount at its guest path: echo-go
+// opens /etc/passwd, which it cannot without mounts (TestEchoGo), and can
+// with a directory holding a passwd mounted at /etc.
+func TestMountsGoGuest(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "passwd"), []byte("guest:x:1:1::/:/bin/false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tester, _ := server(t, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tmount %s /etc\n\t}\n}\n", testguest.Go(t, "echo-go"), dir))
+	resp, body := do(t, tester, newRequest(t, "GET", base+"/", nil))
+	var e echoed
+	if err := json.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%d %q: %v", resp.StatusCode, body, err)
+	}
+	if e.FileErr != "" {
+		t.Errorf("opening the mounted /etc/passwd: %s", e.FileErr)
 	}
 }

@@ -2,13 +2,11 @@ package sandbox_test
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/gojinn/gojinn/internal/testguest"
 	"github.com/gojinn/gojinn/sandbox"
 )
 
@@ -243,37 +241,5 @@ func BenchmarkMounts(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-// A standard Go guest (wasip1) sees a mount at its guest path: echo-go
-// opens /etc/passwd, which a mount of a directory holding passwd at /etc
-// provides, and only that.
-func TestMountsGoGuest(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "passwd"), []byte("guest:x:1:1::/:/bin/false\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	mounts, err := sandbox.OpenMounts([]sandbox.Mount{{HostDir: dir, GuestPath: "/etc"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := compile(t, testguest.Go(t, "echo-go"), sandbox.Options{})
-	for _, ms := range []*sandbox.Mounts{nil, mounts} {
-		r := sandbox.NewRunner(m, sandbox.RunnerConfig{Mounts: ms})
-		res := r.Run(context.Background(), hello, nil)
-		r.Close()
-		if res.Err != nil {
-			t.Fatal(res.Err)
-		}
-		var d struct {
-			FileErr string `json:"file_err"`
-		}
-		if err := json.Unmarshal(res.Response.Body, &d); err != nil {
-			t.Fatal(err)
-		}
-		if mounted := ms != nil; mounted != (d.FileErr == "") {
-			t.Errorf("mounted %v: opening /etc/passwd: %q", mounted, d.FileErr)
-		}
 	}
 }
