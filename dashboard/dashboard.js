@@ -152,7 +152,7 @@ function renderCrashes(state) {
 
 function renderQueues(state) {
   const section = document.getElementById("queues-section");
-  section.hidden = state.queues === null && !state.queues_error;
+  section.hidden = !(state.queues && state.queues.length) && !state.queues_error;
   const body = document.querySelector("#queues tbody");
   body.replaceChildren(
     ...(state.queues || []).map((q) => {
