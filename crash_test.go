@@ -21,6 +21,7 @@ import (
 
 	"github.com/gojinn/gojinn"
 	"github.com/gojinn/gojinn/internal/testguest"
+	"github.com/gojinn/gojinn/sandbox"
 )
 
 // crashRecordFile is the part of a crash record the tests read.
@@ -465,4 +466,23 @@ func filterLog(entries []map[string]any, msg string) []map[string]any {
 		}
 	}
 	return out
+}
+
+// A triggered function's failed run (Invoke: a job, a tick, a message) is
+// recorded like a request's, under the function's name.
+func TestCrashRecordedByInvoke(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "crashes")
+	g := &gojinn.Gojinn{Path: testguest.WAT(t, "trap"), Name: "queue:orders", CacheDir: "off", RecordCrashes: &gojinn.CrashRecording{Dir: dir}}
+	if err := g.Provision(caddy.Context{Context: context.Background()}); err != nil {
+		t.Fatal(err)
+	}
+	defer g.Cleanup()
+	inv := g.Invoke(context.Background(), &sandbox.Request{Method: "POST", URI: "/queue/orders", Body: []byte("job"), TraceID: "t1"})
+	if inv.Outcome != sandbox.OutcomeTrap {
+		t.Fatalf("outcome %s, want trap", inv.Outcome)
+	}
+	r := readCrash(t, crashFiles(t, dir, 1)[0])
+	if r.Handler != "queue:orders" || r.Outcome != "trap" || r.Request.URI != "/queue/orders" || r.Request.Body != "job" || !strings.Contains(r.ID, "-queue_orders-") {
+		t.Errorf("record %+v", r)
+	}
 }
