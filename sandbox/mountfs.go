@@ -80,19 +80,27 @@ func (r *rootFS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileMode
 	if err != nil {
 		return nil, errnoOf(err)
 	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() && !fi.IsDir() {
+		_ = f.Close()
+		return nil, experimentalsys.EACCES
+	}
 	return &rootFile{fs: r, name: n, flag: flag, file: f}, 0
 }
 
-// osFlag is flag for os.OpenFile.
+// osFlag is flag for os.OpenFile. It always has O_NONBLOCK: opening a
+// FIFO blocks until the other end opens, and wazero cannot interrupt a
+// host call, so the run could not be stopped; OpenFile then refuses
+// anything but regular files and directories, for which Linux ignores
+// O_NONBLOCK.
 func osFlag(flag experimentalsys.Oflag) int {
-	var f int
+	f := syscall.O_NONBLOCK
 	switch flag & (experimentalsys.O_RDWR | experimentalsys.O_WRONLY) {
 	case experimentalsys.O_RDWR:
-		f = os.O_RDWR
+		f |= os.O_RDWR
 	case experimentalsys.O_WRONLY:
-		f = os.O_WRONLY
+		f |= os.O_WRONLY
 	default:
-		f = os.O_RDONLY
+		f |= os.O_RDONLY
 	}
 	for _, b := range [...]struct {
 		from experimentalsys.Oflag

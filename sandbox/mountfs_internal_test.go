@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
+	"time"
 
 	experimentalsys "github.com/tetratelabs/wazero/experimental/sys"
 )
@@ -168,5 +170,25 @@ func TestRootFSStatAndDirectories(t *testing.T) {
 	}
 	if got := names(); !slices.Equal(got, want) {
 		t.Errorf("readdir after rewinding: %v, want %v", got, want)
+	}
+}
+
+// A FIFO (or a device) in a mount is refused at once: opening a FIFO
+// blocks until a writer comes, in a host call that nothing could stop.
+func TestRootFSRefusesFIFOs(t *testing.T) {
+	fsys, dir := openRootFS(t, true)
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	done := make(chan experimentalsys.Errno, 1)
+	go func() {
+		_, errno := fsys.OpenFile("fifo", experimentalsys.O_RDONLY, 0)
+		done <- errno
+	}()
+	select {
+	case errno := <-done:
+		wantErrno(t, "open a FIFO", errno, experimentalsys.EACCES)
+	case <-time.After(10 * time.Second): // sanity bound: the refusal takes microseconds
+		t.Fatal("opening a FIFO blocked")
 	}
 }
