@@ -5,7 +5,10 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -189,5 +192,37 @@ func BenchmarkVerify(b *testing.B) {
 		if _, err := signature.Verify(signed, []ed25519.PublicKey{pub}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// knownAnswer is testdata/signature/vector.json, which the TypeScript
+// tests check too: both implementations sign the same bytes.
+type knownAnswer struct {
+	Seed      string `json:"seed"`
+	PublicKey string `json:"public_key"`
+	KeyID     string `json:"key_id"`
+	Module    string `json:"module"`
+	Signed    string `json:"signed"`
+}
+
+func TestKnownAnswer(t *testing.T) {
+	var v knownAnswer
+	if err := json.Unmarshal(testguest.Read(t, filepath.Join(testguest.Root(), "testdata", "signature", "vector.json")), &v); err != nil {
+		t.Fatal(err)
+	}
+	seed, _ := hex.DecodeString(v.Seed)
+	module, _ := hex.DecodeString(v.Module)
+	want, _ := hex.DecodeString(v.Signed)
+	priv := ed25519.NewKeyFromSeed(seed)
+	pub, err := signature.ParsePublicKey(v.PublicKey)
+	if err != nil || !pub.Equal(priv.Public()) || signature.IDOf(pub).String() != v.KeyID {
+		t.Fatalf("the vector's public key or key id does not match its seed (%v)", err)
+	}
+	signed, err := signature.Sign(module, priv)
+	if err != nil || !bytes.Equal(signed, want) {
+		t.Fatalf("Sign = %x, %v\nwant   %x", signed, err, want)
+	}
+	if _, err := signature.Verify(want, []ed25519.PublicKey{pub}); err != nil {
+		t.Fatal(err)
 	}
 }

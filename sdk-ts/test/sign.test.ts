@@ -2,16 +2,18 @@
 // (The Go tests load CLI-signed modules into a real Caddy, and verify a
 // Go-signed module with this CLI.)
 import { execFileSync } from "node:child_process";
-import { createHash, createPublicKey } from "node:crypto";
+import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
+import { keyId, signModule, verifyModule } from "../dist/signature/keys.js";
 import { gojinn, hasNoStackTrace } from "./cli-runner.js";
 
 const OK_WAT = fileURLToPath(new URL("../../testdata/guests/ok.wat", import.meta.url));
 const SDK_HANDLER = fileURLToPath(new URL("./fixtures/sdk-handler/", import.meta.url));
+const VECTOR = fileURLToPath(new URL("../../testdata/signature/vector.json", import.meta.url));
 
 let tmp = "";
 let module: Buffer; // ok.wat, unsigned
@@ -155,5 +157,26 @@ describe("build --sign", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/release\.pub: not a private key/);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("the same format as the host's", () => {
+  // testdata/signature/vector.json was made by the Go implementation, whose
+  // tests check it too: Ed25519 is deterministic, so both must sign the same
+  // bytes.
+  test("signing the vector's module with its key gives its signed bytes", async () => {
+    const v = JSON.parse(readFileSync(VECTOR, "utf8")) as Record<string, string>;
+    const pub = Buffer.from(v["public_key"]!, "base64");
+    const key = createPrivateKey({
+      key: { kty: "OKP", crv: "Ed25519", d: Buffer.from(v["seed"]!, "hex").toString("base64url"), x: pub.toString("base64url") },
+      format: "jwk",
+    });
+    const signed = Buffer.from(v["signed"]!, "hex");
+    expect(keyId(createPublicKey(key)).toString("hex")).toBe(v["key_id"]);
+    expect(Buffer.from(signModule(Buffer.from(v["module"]!, "hex"), key)).toString("hex")).toBe(v["signed"]);
+    expect(verifyModule(signed, [createPublicKey(key)])).toEqual({ ok: true, keyId: v["key_id"] });
+    const file = path.join(tmp, "vector.wasm");
+    writeFileSync(file, signed);
+    await ok(["verify", "--key", v["public_key"]!, file]);
   });
 });
