@@ -79,7 +79,7 @@ func (f *rootFile) SetAppend(enable bool) experimentalsys.Errno {
 	if enable {
 		flag |= experimentalsys.O_APPEND
 	}
-	if !f.fs.writable && flag&writeFlags != 0 {
+	if !f.fs.writable && flag&openForWriting != 0 {
 		return experimentalsys.EBADF
 	}
 	off, err := f.file.Seek(0, io.SeekCurrent)

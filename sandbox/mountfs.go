@@ -28,9 +28,9 @@ type rootFS struct {
 	writable bool
 }
 
-// name is the path of p inside the root: wazero passes paths relative to
+// inRoot is the path of p inside the root: wazero passes paths relative to
 // the mount, "" or "." for the mount itself.
-func name(p string) string {
+func inRoot(p string) string {
 	if p == "" || p == "/" {
 		return "."
 	}
@@ -57,13 +57,14 @@ func errnoOf(err error) experimentalsys.Errno {
 	return experimentalsys.EIO
 }
 
-const writeFlags = experimentalsys.O_RDWR | experimentalsys.O_WRONLY | experimentalsys.O_CREAT |
+// openForWriting are the open flags a read-only mount refuses.
+const openForWriting = experimentalsys.O_RDWR | experimentalsys.O_WRONLY | experimentalsys.O_CREAT |
 	experimentalsys.O_TRUNC | experimentalsys.O_APPEND
 
 // OpenFile implements sys.FS.
 func (r *rootFS) OpenFile(p string, flag experimentalsys.Oflag, perm fs.FileMode) (experimentalsys.File, experimentalsys.Errno) {
-	n := name(p)
-	if !r.writable && flag&writeFlags != 0 {
+	n := inRoot(p)
+	if !r.writable && flag&openForWriting != 0 {
 		if flag&experimentalsys.O_DIRECTORY != 0 {
 			return nil, experimentalsys.EISDIR
 		}
@@ -122,7 +123,7 @@ func osFlag(flag experimentalsys.Oflag) int {
 
 // Lstat implements sys.FS.
 func (r *rootFS) Lstat(p string) (sys.Stat_t, experimentalsys.Errno) {
-	fi, err := r.root.Lstat(name(p))
+	fi, err := r.root.Lstat(inRoot(p))
 	if err != nil {
 		return sys.Stat_t{}, errnoOf(err)
 	}
@@ -131,7 +132,7 @@ func (r *rootFS) Lstat(p string) (sys.Stat_t, experimentalsys.Errno) {
 
 // Stat implements sys.FS.
 func (r *rootFS) Stat(p string) (sys.Stat_t, experimentalsys.Errno) {
-	fi, err := r.root.Stat(name(p))
+	fi, err := r.root.Stat(inRoot(p))
 	if err != nil {
 		return sys.Stat_t{}, errnoOf(err)
 	}
@@ -140,7 +141,7 @@ func (r *rootFS) Stat(p string) (sys.Stat_t, experimentalsys.Errno) {
 
 // Readlink implements sys.FS.
 func (r *rootFS) Readlink(p string) (string, experimentalsys.Errno) {
-	dst, err := r.root.Readlink(name(p))
+	dst, err := r.root.Readlink(inRoot(p))
 	if err != nil {
 		return "", errnoOf(err)
 	}
@@ -152,7 +153,7 @@ func (r *rootFS) Mkdir(p string, perm fs.FileMode) experimentalsys.Errno {
 	if !r.writable {
 		return experimentalsys.EROFS
 	}
-	errno := errnoOf(r.root.Mkdir(name(p), perm&fs.ModePerm))
+	errno := errnoOf(r.root.Mkdir(inRoot(p), perm&fs.ModePerm))
 	if errno == experimentalsys.ENOTDIR { // as wazero's: a missing parent
 		errno = experimentalsys.ENOENT
 	}
@@ -164,7 +165,7 @@ func (r *rootFS) Chmod(p string, perm fs.FileMode) experimentalsys.Errno {
 	if !r.writable {
 		return experimentalsys.EROFS
 	}
-	return errnoOf(r.root.Chmod(name(p), perm&fs.ModePerm))
+	return errnoOf(r.root.Chmod(inRoot(p), perm&fs.ModePerm))
 }
 
 // Rename implements sys.FS.
@@ -172,7 +173,7 @@ func (r *rootFS) Rename(from, to string) experimentalsys.Errno {
 	if !r.writable {
 		return experimentalsys.EROFS
 	}
-	return errnoOf(r.root.Rename(name(from), name(to)))
+	return errnoOf(r.root.Rename(inRoot(from), inRoot(to)))
 }
 
 // Rmdir implements sys.FS: os.Root has one Remove for files and
@@ -190,7 +191,7 @@ func (r *rootFS) remove(p string, dir bool) experimentalsys.Errno {
 	if !r.writable {
 		return experimentalsys.EROFS
 	}
-	fi, err := r.root.Lstat(name(p))
+	fi, err := r.root.Lstat(inRoot(p))
 	switch {
 	case err != nil:
 		return errnoOf(err)
@@ -199,7 +200,7 @@ func (r *rootFS) remove(p string, dir bool) experimentalsys.Errno {
 	case !dir && fi.IsDir():
 		return experimentalsys.EISDIR
 	}
-	return errnoOf(r.root.Remove(name(p)))
+	return errnoOf(r.root.Remove(inRoot(p)))
 }
 
 // Link implements sys.FS.
@@ -207,7 +208,7 @@ func (r *rootFS) Link(oldPath, newPath string) experimentalsys.Errno {
 	if !r.writable {
 		return experimentalsys.EROFS
 	}
-	return errnoOf(r.root.Link(name(oldPath), name(newPath)))
+	return errnoOf(r.root.Link(inRoot(oldPath), inRoot(newPath)))
 }
 
 // Symlink implements sys.FS. A link whose target is absolute or leads
@@ -220,7 +221,7 @@ func (r *rootFS) Symlink(target, link string) experimentalsys.Errno {
 	if resolved := path.Join(path.Dir(link), target); path.IsAbs(target) || resolved == ".." || strings.HasPrefix(resolved, "../") {
 		return experimentalsys.EPERM
 	}
-	return errnoOf(r.root.Symlink(target, name(link)))
+	return errnoOf(r.root.Symlink(target, inRoot(link)))
 }
 
 // Utimens implements sys.FS; UTIME_OMIT leaves a time as it is.
@@ -228,7 +229,7 @@ func (r *rootFS) Utimens(p string, atim, mtim int64) experimentalsys.Errno {
 	if !r.writable {
 		return experimentalsys.EROFS
 	}
-	return errnoOf(r.root.Chtimes(name(p), timeOf(atim), timeOf(mtim)))
+	return errnoOf(r.root.Chtimes(inRoot(p), timeOf(atim), timeOf(mtim)))
 }
 
 // timeOf is a sys.Stat_t time for os.Chtimes, where the zero time means
