@@ -486,3 +486,25 @@ func TestCrashRecordedByInvoke(t *testing.T) {
 		t.Errorf("record %+v", r)
 	}
 }
+
+// A failure's reason quoting the guest's output (a contract error) never
+// shows an env value: not in the record, not in Caddy's log.
+func TestCrashReasonRedacted(t *testing.T) {
+	const secret = "reason-s3cret-8812"
+	dir := filepath.Join(t.TempDir(), "crashes")
+	tester, logFile := server(t, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tenv OUT %s\n\t\trecord_crashes %s\n\t}\n}", guestPath(t, "envout"), secret, dir))
+	if resp, _ := do(t, tester, newRequest(t, "GET", base+"/", nil)); resp.StatusCode != 502 {
+		t.Fatalf("got %d, want 502", resp.StatusCode)
+	}
+	raw := readFile(t, crashFiles(t, dir, 1)[0])
+	r := readCrash(t, crashFiles(t, dir, 1)[0])
+	if r.Outcome != "contract_error" || !strings.Contains(r.Reason, "[redacted]") {
+		t.Errorf("outcome %q, reason %q: want contract_error, its quote of stdout redacted", r.Outcome, r.Reason)
+	}
+	waitForLog(t, logFile, "http.handlers.gojinn", func(e map[string]any) bool { return e["msg"] == "guest failed" })
+	for what, text := range map[string]string{"record": raw, "caddy log": readFile(t, logFile)} {
+		if strings.Contains(text, secret) {
+			t.Errorf("%s contains the env value", what)
+		}
+	}
+}
