@@ -150,7 +150,7 @@ describe("run", () => {
     const r = await gojinn(["run", CONTRACT, "/trap"], tmp);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^HTTP\/1\.1 502 Bad Gateway\r\n/);
-    expect(r.stderr).toMatch(/^gojinn: trap: the guest trapped: unreachable$/m);
+    expect(r.stderr).toMatch(/^gojinn: trap: the guest trapped: unreachable in assembly\/index\/main <- _start$/m);
   });
 
   test("--timeout stops an endless guest: 504", async () => {

@@ -5,6 +5,7 @@ import asc from "assemblyscript/asc";
 import { requirePackageDir } from "../sdk-root.js";
 import { compileWasm, describeModule, ModuleInfo, readWasmFile, UserError } from "../wasm/inspect.js";
 import { directizeCalls } from "../wasm/directize.js";
+import { tidyFunctionNames } from "../wasm/function-names.js";
 import { mergeDataSegments } from "../wasm/merge-data.js";
 import { preEvaluateStart } from "../wasm/pre-evaluate.js";
 import { listSourceFiles, readSourceFile, VIRTUAL_PACKAGES } from "./resolve.js";
@@ -83,7 +84,11 @@ export function ascArguments(debug: boolean): string[] {
   for (const use of shim.options.use) {
     if (!use.startsWith("abort=")) args.push("--use", use);
   }
-  if (debug) args.push("--debug", "--sourceMap");
+  // Function names (the name section) in optimized builds too, so that a
+  // trap's stack names the handler's functions, in Caddy's log and in the
+  // harness: +2.7 KB for a hello handler (32.0 -> 34.7 KB), no change in fuel.
+  args.push("--debug");
+  if (debug) args.push("--sourceMap");
   else args.push("-O3", "--shrinkLevel", "1");
   return args;
 }
@@ -132,17 +137,20 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     throw new UserError(`build failed: ${error.message}${diagnostics ? `\n${diagnostics}` : ""}`);
   }
   let bytes = await readWasmFile(outFile);
+  let rewritten = bytes;
   if (!options.debug) {
     // Direct calls instead of a function table for `serve(handle)`
     // (src/wasm/directize.ts); static initializers run once here instead of
     // at every request (src/wasm/pre-evaluate.ts); then one data segment
     // instead of hundreds. Each makes an instantiation cheaper.
     const evaluated = await preEvaluateStart(directizeCalls(bytes));
-    const merged = mergeDataSegments(evaluated);
-    if (merged.bytes !== bytes) {
-      bytes = merged.bytes;
-      await writeFile(outFile, bytes);
-    }
+    rewritten = mergeDataSegments(evaluated).bytes;
+  }
+  // A trap's stack names the handler's functions as in its source.
+  rewritten = tidyFunctionNames(rewritten, path.basename(alias, ".ts").slice(path.basename(entry, ".ts").length));
+  if (rewritten !== bytes) {
+    bytes = rewritten;
+    await writeFile(outFile, bytes);
   }
   const module = await compileWasm(bytes, outFile);
   const info = describeModule(module, bytes.length);

@@ -8,6 +8,7 @@ import { HOST_MODULE } from "../contract/host-abi.js";
 import { callThroughBridge } from "./host/fetch-bridge.js";
 import { hostImports, RunDeadline } from "./host/host-imports.js";
 import { FuelAccount, METER_IMPORT_MODULE, REFUEL_IMPORT } from "./meter.js";
+import { trapMessage } from "./trap-frames.js";
 import type { GuestExit, GuestJob, WorkerMessage } from "./worker-protocol.js";
 
 class OutputLimitExceeded extends Error {}
@@ -150,7 +151,7 @@ function run(job: GuestJob): GuestExit {
   } catch (err) {
     if (err instanceof OutputLimitExceeded) return result(null, { kind: "output_limit", message: err.message });
     if (err instanceof RunDeadline) return result(null, { kind: "timeout", message: err.message });
-    return result(null, { kind: "trap", message: err instanceof Error ? err.message : String(err) });
+    return result(null, { kind: "trap", message: trapMessage(err) });
   }
 }
 
