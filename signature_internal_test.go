@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/caddyserver/caddy/v2"
@@ -53,6 +54,29 @@ func TestSignatureStateField(t *testing.T) {
 		_ = g.Cleanup()
 		if g.signature != tc.want {
 			t.Errorf("%s with %+v: signature = %q, want %q", filepath.Base(tc.path), tc.policy, g.signature, tc.want)
+		}
+	}
+}
+
+// Policies that cannot work fail the load, naming the module and why.
+func TestSignaturePolicyErrors(t *testing.T) {
+	path := testguest.WAT(t, "ok")
+	missing := filepath.Join(t.TempDir(), "missing.pub")
+	cases := []struct {
+		policy SignaturePolicy
+		want   string
+	}{
+		{SignaturePolicy{Signatures: "required"}, "signatures required needs at least one trusted_key"},
+		{SignaturePolicy{Signatures: "audit"}, "signatures audit needs at least one trusted_key"},
+		{SignaturePolicy{Signatures: "sometimes", TrustedKeys: []string{"z/0F/2856GEaTU6XAwucQgjM2mGrPjQ8ciWeOumL0CA="}}, `signatures "sometimes": want required, audit or off`},
+		{SignaturePolicy{TrustedKeys: []string{missing}}, `trusted_key: "` + missing + `" is not a public key`},
+	}
+	for _, tc := range cases {
+		g := &Gojinn{Path: path, CacheDir: "off", SignaturePolicy: tc.policy}
+		err := g.Provision(caddy.Context{Context: context.Background()})
+		_ = g.Cleanup()
+		if want := "gojinn: " + path + ": " + tc.want; err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%+v: err = %v, want %s...", tc.policy, err, want)
 		}
 	}
 }
