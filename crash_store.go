@@ -40,6 +40,10 @@ func (r *crashRecord) summary(dir string) crashSummary {
 // recentCrashes returns the newest records of every open directory,
 // newest first, at most limit.
 func recentCrashes(limit int) []crashSummary {
+	out := []crashSummary{}
+	if limit <= 0 {
+		return out
+	}
 	type ref struct {
 		dir  *crashDir
 		name string
@@ -55,7 +59,6 @@ func recentCrashes(limit int) []crashSummary {
 	}
 	liveCrashDirs.Unlock()
 	slices.SortFunc(refs, func(a, b ref) int { return strings.Compare(b.name, a.name) })
-	out := []crashSummary{}
 	for _, r := range refs {
 		if len(out) == limit {
 			break
