@@ -356,6 +356,14 @@ func TestCrashRetention(t *testing.T) {
 	if !slices.Equal(uris, []string{"/count?n=3", "/count?n=4", "/count?n=5"}) {
 		t.Errorf("max_records 3: kept %v, want the newest three", uris)
 	}
+	status, list := adminGet(t, "/gojinn/crashes?limit=2")
+	var newest []struct{ ID string }
+	if err := json.Unmarshal([]byte(list), &newest); status != 200 || err != nil || len(newest) != 2 || newest[0].ID <= newest[1].ID {
+		t.Errorf("GET /gojinn/crashes?limit=2: %d %s, want the two newest, newest first", status, list)
+	}
+	if status, _ := adminGet(t, "/gojinn/crashes?limit=0"); status != 400 {
+		t.Errorf("GET /gojinn/crashes?limit=0: %d, want 400", status)
+	}
 	files = waitRecorded(bytesDir, "/bytes?n=5")
 	var total int64
 	for _, f := range files {
