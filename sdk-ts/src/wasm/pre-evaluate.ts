@@ -89,9 +89,12 @@ export async function preEvaluateStart(bytes: Uint8Array): Promise<Uint8Array> {
     const output = path.join(dir, "out.wasm");
     await writeFile(input, inlined);
     const tool = path.join(requirePackageDir("binaryen"), "bin", "wasm-ctor-eval");
+    // --liftoff-only: V8 compiles the tool's 9 MB of wasm with its baseline
+    // compiler only; the run took 0.46 s instead of 1.8-2.1 s (the whole of
+    // a rebuild's time under gojinn dev, otherwise), with the same output.
     const run = spawnSync(
       process.execPath,
-      [tool, input, "-o", output, "--ctors=_start", "--kept-exports=_start", "--all-features", "--quiet", "--debuginfo"],
+      ["--liftoff-only", tool, input, "-o", output, "--ctors=_start", "--kept-exports=_start", "--all-features", "--quiet", "--debuginfo"],
       { encoding: "utf8" },
     );
     if (run.status !== 0) return bytes;
