@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gojinn/gojinn/guestlog"
 	"github.com/gojinn/gojinn/sandbox"
 )
 
@@ -134,16 +135,13 @@ func crashID(t time.Time, handler string) string {
 	return t.Format("20060102T150405.000000000Z") + "-" + name + "-" + hex.EncodeToString(r[:])
 }
 
-// crashRedacted replaces a secret's value in a record.
-const crashRedacted = "[redacted]"
-
 // redactHeaders returns a copy of h whose redacted headers have one value,
 // "[redacted]".
 func (rec *crashRecorder) redactHeaders(h map[string][]string) map[string][]string {
 	out := make(map[string][]string, len(h))
 	for name, values := range h {
 		if rec.headers[http.CanonicalHeaderKey(name)] {
-			values = []string{crashRedacted}
+			values = []string{guestlog.Mask}
 		}
 		out[name] = values
 	}
@@ -164,7 +162,7 @@ func (rec *crashRecorder) redactQuery(uri string) string {
 			key = k
 		}
 		if rec.query[key] {
-			pairs[j] = pair[:strings.IndexByte(pair+"=", '=')] + "=" + crashRedacted
+			pairs[j] = pair[:strings.IndexByte(pair+"=", '=')] + "=" + guestlog.Mask
 		}
 	}
 	return uri[:i+1] + strings.Join(pairs, "&")
