@@ -523,3 +523,35 @@ func TestCrashReasonRedacted(t *testing.T) {
 		}
 	}
 }
+
+// Records left in the directory by an earlier process are listed and
+// served; other files there are not.
+func TestCrashListsEarlierRecords(t *testing.T) {
+	dir := t.TempDir()
+	const id = "20200101T000000.000000001Z-old-0badcafe"
+	old := `{"id":"` + id + `","time":"2020-01-01T00:00:00.000000001Z","handler":"old","module":"/srv/old.wasm","module_sha256":"ab","outcome":"timeout","reason":"r"}`
+	for name, data := range map[string]string{id + ".json": old, "notes.json": "{}", ".tmp-123": "{}"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	server(t, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\trecord_crashes %s\n\t}\n}", guestPath(t, "ok"), dir))
+	status, list := adminGet(t, "/gojinn/crashes")
+	var got []struct{ ID, Handler, Outcome, Replay string }
+	if err := json.Unmarshal([]byte(list), &got); status != 200 || err != nil {
+		t.Fatalf("GET /gojinn/crashes: %d %s", status, list)
+	}
+	var found bool
+	for _, s := range got {
+		found = found || s.ID == id && s.Handler == "old" && s.Outcome == "timeout" && s.Replay == "gojinn replay "+filepath.Join(dir, id+".json")+" /srv/old.wasm"
+		if s.ID == "" || strings.Contains(s.ID, "notes") {
+			t.Errorf("listed %+v", s)
+		}
+	}
+	if !found {
+		t.Errorf("GET /gojinn/crashes: %s, want the earlier record %s", list, id)
+	}
+	if status, one := adminGet(t, "/gojinn/crashes/"+id); status != 200 || strings.TrimSpace(one) != old {
+		t.Errorf("GET /gojinn/crashes/%s: %d %s", id, status, one)
+	}
+}
