@@ -19,7 +19,7 @@ export class Rebuilder {
 
   constructor(
     private readonly project: Project,
-    private readonly report: (event: BuildEvent) => void,
+    private readonly report: (event: BuildEvent) => void | Promise<void>,
     private readonly debounceMs = 100,
   ) {}
 
@@ -39,9 +39,9 @@ export class Rebuilder {
         const start = performance.now();
         try {
           const { diagnostics } = await buildProject(this.project);
-          this.report({ ok: true, ms: performance.now() - start, diagnostics });
+          await this.report({ ok: true, ms: performance.now() - start, diagnostics });
         } catch (err) {
-          this.report({ ok: false, ms: performance.now() - start, message: err instanceof Error ? err.message : String(err) });
+          await this.report({ ok: false, ms: performance.now() - start, message: err instanceof Error ? err.message : String(err) });
         }
       } while (this.again);
     } finally {

@@ -104,6 +104,15 @@ async function loadModule(wasm: string | Uint8Array | WebAssembly.Module): Promi
   return loaded;
 }
 
+/**
+ * Meters and compiles the module at `file` ahead of its first `invoke`, which
+ * then starts at once (gojinn dev does it after each rebuild). Later changes
+ * to the file are seen as usual.
+ */
+export async function preload(file: string): Promise<void> {
+  checkHostImports(await loadModule(file));
+}
+
 /** Meters and compiles a module; an invalid one fails as compileWasm says. */
 async function compileMetered(bytes: Uint8Array, name: string): Promise<WebAssembly.Module> {
   let metered: Uint8Array;

@@ -9,6 +9,7 @@ import { detectProject, type Project } from "../../dev/project.js";
 import { Rebuilder, type BuildEvent } from "../../dev/rebuild.js";
 import { createDevServer } from "../../dev/server.js";
 import { UserError } from "../errors.js";
+import { preload } from "../../testing/invoke.js";
 
 interface DevOptions {
   port: string;
@@ -90,7 +91,9 @@ async function serveWithHarness(project: Project, caddyfile: string, port: numbe
   let good = false;
   let built = false;
   let lastError = "";
-  const rebuilder = new Rebuilder(project, (event) => {
+  const rebuilder = new Rebuilder(project, async (event) => {
+    // Metered and compiled now, not at the next request.
+    if (event.ok) await preload(project.outFile).catch(() => undefined);
     reportBuild(project, event, !built, () => good);
     built = true;
     if (event.ok) good = true;
