@@ -1,6 +1,7 @@
 // A `gojinn dev` child process for tests: its output collected, its port
 // read from the "serving" line, and a stop that waits for it to exit.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { GOJINN } from "./cli-runner.js";
 
 /** A running `gojinn dev`. */
@@ -10,8 +11,9 @@ export class DevProcess {
   private readonly child: ChildProcess;
   private readonly exited: Promise<void>;
 
-  constructor(cwd: string, args: string[] = []) {
-    this.child = spawn(GOJINN, ["dev", "--port", "0", ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } });
+  /** `args` after `gojinn dev --port 0`; `env` added to this process's environment. */
+  constructor(cwd: string, args: string[] = [], env: Record<string, string> = {}) {
+    this.child = spawn(GOJINN, ["dev", "--port", "0", ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...env } });
     this.child.stdout!.on("data", (b: Buffer) => (this.stdout += b.toString()));
     this.child.stderr!.on("data", (b: Buffer) => (this.stderr += b.toString()));
     this.exited = new Promise((resolve) => this.child.once("exit", () => resolve()));
@@ -51,4 +53,13 @@ export async function bodyOf(url: string, init?: RequestInit): Promise<string | 
   } catch {
     return null;
   }
+}
+
+/** A port free on 127.0.0.1 now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
