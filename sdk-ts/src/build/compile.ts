@@ -86,7 +86,7 @@ export function ascArguments(debug: boolean): string[] {
   }
   // Function names (the name section) in optimized builds too, so that a
   // trap's stack names the handler's functions, in Caddy's log and in the
-  // harness: +2.7 KB for a hello handler (32.0 -> 34.7 KB), no change in fuel.
+  // harness: +2.7 KB for a hello handler (docs/sdk-ts.md, Build, has the costs).
   args.push("--debug");
   if (debug) args.push("--sourceMap");
   else args.push("-O3", "--shrinkLevel", "1");
