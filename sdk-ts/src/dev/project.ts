@@ -3,10 +3,11 @@
 // beside the output and replaces it only when it succeeded, so a failed
 // build leaves the last good module in place.
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { build } from "../build/compile.js";
 import { buildGo, isGoProject } from "../build/go.js";
+import { walk } from "./tree-watch.js";
 
 /** A handler project as `gojinn dev` sees it. */
 export interface Project {
@@ -62,10 +63,12 @@ export async function detectProject(dir: string, entry: string | undefined): Pro
 /** A hash of every source file's name and content: a rebuild is skipped when it has not changed. */
 export async function sourceFingerprint(project: Project): Promise<string> {
   const hash = createHash("sha256");
-  const files = (await readdir(project.watchDir, { recursive: true }).catch(() => [] as string[]))
-    .map(String)
-    .filter(project.isSource)
-    .sort();
+  let files: string[] = [];
+  try {
+    files = walk(project.watchDir, project.isSkipped).files.filter(project.isSource).sort();
+  } catch {
+    // the directory is gone for now: an empty fingerprint
+  }
   for (const rel of files) {
     const content = await readFile(path.join(project.watchDir, rel)).catch(() => null);
     if (content === null) continue;

@@ -8,14 +8,21 @@
 import { readdirSync, watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 
-function directories(root: string, skip: (rel: string) => boolean): string[] {
-  const found = [root];
-  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    const full = path.join(entry.parentPath, entry.name);
-    if (!skip(path.relative(root, full))) found.push(full);
+/** The directories and files under `root` (relative paths), not entering the directories `skip` names. */
+export function walk(root: string, skip: (rel: string) => boolean): { dirs: string[]; files: string[] } {
+  const dirs: string[] = [""];
+  const files: string[] = [];
+  for (let i = 0; i < dirs.length; i++) {
+    for (const entry of readdirSync(path.join(root, dirs[i]!), { withFileTypes: true })) {
+      const rel = path.join(dirs[i]!, entry.name);
+      if (entry.isDirectory()) {
+        if (!skip(rel)) dirs.push(rel);
+      } else {
+        files.push(rel);
+      }
+    }
   }
-  return found;
+  return { dirs, files };
 }
 
 /** Watches `root` and its subdirectories (less those `skip` names, by path relative to root); `onChange` gets each changed path relative to root. */
@@ -33,7 +40,7 @@ export class TreeWatcher {
   private sync(): void {
     let current: Set<string>;
     try {
-      current = new Set(directories(this.root, this.skip));
+      current = new Set(walk(this.root, this.skip).dirs.map((rel) => path.join(this.root, rel)));
     } catch {
       return; // the root is gone for now (an editor may recreate it)
     }
