@@ -1,4 +1,4 @@
-import { statSync, watch } from "node:fs";
+import { existsSync, statSync, watch } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { formatSize } from "../../wasm/inspect.js";
@@ -58,6 +58,7 @@ function watchSettings(dir: string, caddyfile: string, onChange: () => void): vo
 }
 
 async function serveWithCaddy(project: Project, caddyfile: string, explicit: string | undefined): Promise<void> {
+  if (!existsSync(caddyfile)) throw new UserError(`--caddy: no Caddyfile at ${caddyfile} (--config names another)`);
   const caddy = await findCaddy(project.dir, explicit);
   const server = new CaddyServer(caddy, caddyfile, project.dir);
   let started = false;
