@@ -1,8 +1,9 @@
 // gojinn dev, run as a user runs it: a project from gojinn init, served on
 // a free port, edited while it serves.
-import { mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { gojinn } from "./cli-runner.js";
 import { bodyOf, DevProcess } from "./dev-process.js";
@@ -67,5 +68,26 @@ describe("gojinn dev", () => {
     expect((await fetch(`${url}/notes/todo`, { method: "PUT", body: "call Ana" })).status).toBe(204);
     expect(await bodyOf(`${url}/notes/todo`)).toBe("call Ana");
     expect(JSON.parse((await bodyOf(`${url}/`))!)).toEqual({ notes: ["shopping", "todo"] });
+  }, 300_000);
+
+  test("gojinn.dev.json's fetchReplies answer allowed calls; a call the allow-list refuses is denied", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gojinn-dev-fetch-"));
+    cpSync(fileURLToPath(new URL("./fixtures/host-handler/", import.meta.url)), dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, "gojinn.dev.json"),
+      JSON.stringify({
+        grants: { fetch: ["https://api.example.com"] },
+        fetchReplies: {
+          "https://api.example.com/": { status: 200, body: "any" },
+          "https://api.example.com/v1/": { status: 201, body: "canned" },
+        },
+      }),
+    );
+    dev = new DevProcess(dir);
+    const url = await dev.url();
+    const call = async (target: string): Promise<unknown> => JSON.parse((await bodyOf(`${url}/fetch?url=${encodeURIComponent(target)}`))!);
+    expect(await call("https://api.example.com/v1/items")).toMatchObject({ status: 201, error: null, body: "canned" });
+    expect(await call("https://api.example.com/other")).toMatchObject({ status: 200, error: null, body: "any" });
+    expect(await call("https://elsewhere.example.com/")).toMatchObject({ status: 0, error: "denied" });
   }, 300_000);
 });
