@@ -21,7 +21,7 @@ beforeAll(() => {
 });
 
 describe("help", () => {
-  test.each([[["--help"]], [["init", "--help"]], [["build", "--help"]], [["run", "--help"]], [["check", "--help"]]])(
+  test.each([[["--help"]], [["init", "--help"]], [["build", "--help"]], [["run", "--help"]], [["check", "--help"]], [["dev", "--help"]]])(
     "gojinn %j prints usage and exits 0",
     async (args) => {
       const r = await gojinn(args, tmp);

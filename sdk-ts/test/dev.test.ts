@@ -68,6 +68,13 @@ describe("gojinn dev", () => {
     expect((await fetch(`${url}/notes/todo`, { method: "PUT", body: "call Ana" })).status).toBe(204);
     expect(await bodyOf(`${url}/notes/todo`)).toBe("call Ana");
     expect(JSON.parse((await bodyOf(`${url}/`))!)).toEqual({ notes: ["shopping", "todo"] });
+
+    // A changed gojinn.dev.json applies from the next request on; the store keeps its contents.
+    writeFileSync(path.join(dir, "gojinn.dev.json"), JSON.stringify({ grants: { kv: { notes: "read" } } }));
+    await dev.until("settings reload", () => dev!.stdout.includes("settings reloaded (Caddyfile:13 + gojinn.dev.json)"));
+    const denied = await fetch(`${url}/notes/more`, { method: "PUT", body: "x" });
+    expect([denied.status, await denied.text()]).toEqual([503, '{"error":"denied"}\n']);
+    expect(await bodyOf(`${url}/notes/todo`)).toBe("call Ana");
   }, 300_000);
 
   test("gojinn.dev.json's fetchReplies answer allowed calls; a call the allow-list refuses is denied", async () => {
