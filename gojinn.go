@@ -159,6 +159,9 @@ type Gojinn struct {
 	// read-only unless marked writable. Default: none.
 	Mounts []Mount `json:"mounts,omitempty"`
 
+	// Tool exposes the handler as an MCP tool (docs/mcp.md).
+	Tool *MCPTool `json:"tool,omitempty"`
+
 	name    string
 	logger  *zap.Logger
 	key     string // compiledModules key
@@ -203,6 +206,9 @@ func (g *Gojinn) Provision(ctx caddy.Context) error {
 	// Caddy validates after provisioning; a bad limit fails before the
 	// module is compiled.
 	if err := g.Validate(); err != nil {
+		return err
+	}
+	if err := g.provisionTool(); err != nil {
 		return err
 	}
 	g.name = g.Name
