@@ -266,9 +266,30 @@ func (c *Cron) waitUntil(t time.Time) bool {
 	}
 }
 
-// tick starts a run for the tick at, unless another config already fired
-// it (a reload) or a run is still going (skipped and counted).
+// tick fires the tick at. In a cluster (cron_claim.go), it runs if this
+// node claims it: the claim is what keeps a tick from running twice, on
+// this node's configs as on other nodes, and ticks whose claims waited
+// for a failover run late, in any order and possibly beside each other,
+// rather than being skipped.
 func (c *Cron) tick(at time.Time) {
+	if c.claims == nil {
+		c.fire(at)
+		return
+	}
+	c.runs.Add(1)
+	quit := c.quit // stop clears the field once the loop returned
+	go func() {
+		if !c.claim(at, quit) {
+			c.runs.Done()
+			return
+		}
+		c.run(at) // ends with c.runs.Done()
+	}()
+}
+
+// fire starts a run for the tick at, unless another config already fired
+// it (a reload) or a run is still going (skipped and counted).
+func (c *Cron) fire(at time.Time) {
 	switch c.slot.claim(at) {
 	case tickFired:
 		return
@@ -284,13 +305,9 @@ func (c *Cron) tick(at time.Time) {
 	}
 }
 
-// run runs the function for the tick at, if this node claims it.
+// run runs the function for the tick at.
 func (c *Cron) run(at time.Time) {
 	defer c.runs.Done()
-	if !c.claim(at) {
-		c.slot.done()
-		return
-	}
 	started := time.Now()
 	c.mu.Lock()
 	c.status.LastRun, c.status.Running = &started, true
@@ -305,7 +322,7 @@ func (c *Cron) run(at time.Time) {
 		TraceID: newTraceparent(),
 	}
 	inv := c.Function.Invoke(c.ctx, req)
-	c.slot.done()
+	c.slot.done() // in a cluster the slot is not taken: harmless
 	c.metrics.ObserveRun(string(inv.Outcome))
 	c.mu.Lock()
 	c.status.LastOutcome, c.status.LastStatus, c.status.Running = string(inv.Outcome), inv.Status, false

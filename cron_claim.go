@@ -2,6 +2,7 @@ package gojinn
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"strconv"
@@ -14,9 +15,12 @@ import (
 	"github.com/gojinn/gojinn/natsbus"
 )
 
-// cronClaimTimeout bounds a tick's claim: a cluster without quorum does
-// not answer, and the tick is then not run rather than run twice.
-const cronClaimTimeout = 5 * time.Second
+// cronClaimTimeout bounds one attempt of a tick's claim; cronClaimRetry
+// is the pause before the next.
+const (
+	cronClaimTimeout = 2 * time.Second
+	cronClaimRetry   = 250 * time.Millisecond
+)
 
 // nextTick is the schedule's first tick after now. Every node computes
 // the same ticks: a 5- or 6-field schedule matches the wall clock by
@@ -55,22 +59,35 @@ func (c *Cron) provisionClaims(ctx caddy.Context, app *App) error {
 	return nil
 }
 
-// claim tells whether this node runs the tick at: always alone, else if
-// its claim of the tick is the first (the tick's key created in NATS).
-func (c *Cron) claim(at time.Time) bool {
-	if c.claims == nil {
-		return true
+// claim tells whether this node runs the tick at: whether its claim of
+// the tick (the tick's key, created in NATS) is the first. While NATS
+// cannot decide (the claims' stream leader died and its replicas elect
+// another, which takes seconds), the claim is asked again, so a node's
+// death delays ticks but loses none; a tick still unclaimed
+// cronTickTolerance after its time, or when the schedule stops, is not
+// run.
+func (c *Cron) claim(at time.Time, quit <-chan struct{}) bool {
+	key := c.Name + "." + strconv.FormatInt(at.Unix(), 10)
+	id := c.node + "/" + rand.Text() // this claim's, across its retries
+	for {
+		ctx, cancel := context.WithTimeout(c.ctx, cronClaimTimeout)
+		won, err := c.claims.Claim(ctx, key, id)
+		cancel()
+		if err == nil {
+			if !won {
+				c.logger.Debug("cron tick run by another node", zap.Time("scheduled_at", at))
+			}
+			return won
+		}
+		if time.Since(at) > cronTickTolerance || c.ctx.Err() != nil {
+			c.logger.Warn("cron tick not run: it could not be claimed in NATS (is a quorum of the cluster up?)",
+				zap.Time("scheduled_at", at), zap.Error(err))
+			return false
+		}
+		select {
+		case <-quit:
+			return false
+		case <-time.After(cronClaimRetry):
+		}
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, cronClaimTimeout)
-	defer cancel()
-	won, err := c.claims.Claim(ctx, c.Name+"."+strconv.FormatInt(at.Unix(), 10), c.node)
-	if err != nil {
-		c.logger.Warn("cron tick not run: it could not be claimed in NATS (is a quorum of the cluster up?)",
-			zap.Time("scheduled_at", at), zap.Error(err))
-		return false
-	}
-	if !won {
-		c.logger.Debug("cron tick run by another node", zap.Time("scheduled_at", at))
-	}
-	return won
 }

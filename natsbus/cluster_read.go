@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -12,6 +13,10 @@ import (
 
 // codeNoMessage is JetStream's "no message found" (errors.json).
 const codeNoMessage = 10037
+
+// readAttempt bounds one attempt of a leader read; a healthy leader
+// answers in a millisecond.
+const readAttempt = 2 * time.Second
 
 // read returns the key's latest value and revision, or
 // jetstream.ErrKeyNotFound. With one replica it is the bucket's own Get
@@ -28,8 +33,24 @@ func (k *KV) read(ctx context.Context, b jetstream.KeyValue, enc string) ([]byte
 		}
 		return e.Value(), e.Revision(), nil
 	}
-	req, _ := json.Marshal(map[string]string{"last_by_subj": "$KV." + b.Bucket() + "." + enc})
-	msg, err := k.bus.shared.nc.RequestWithContext(ctx, jetstream.DefaultAPIPrefix+"STREAM.MSG.GET.KV_"+b.Bucket(), req)
+	return leaderRead(ctx, k.bus.shared, b.Bucket(), enc)
+}
+
+// leaderRead reads the key enc of bucket from the bucket's stream leader
+// (JetStream's message get API), or jetstream.ErrKeyNotFound.
+func leaderRead(ctx context.Context, s *shared, bucket, enc string) ([]byte, uint64, error) {
+	req, _ := json.Marshal(map[string]string{"last_by_subj": "$KV." + bucket + "." + enc})
+	msg, err := failover(ctx, s, func() (*nats.Msg, error) {
+		// A stream without a leader may leave the request unanswered:
+		// an attempt that waited readAttempt is one more to retry.
+		attempt, cancel := context.WithTimeout(ctx, readAttempt)
+		defer cancel()
+		msg, err := s.nc.RequestWithContext(attempt, jetstream.DefaultAPIPrefix+"STREAM.MSG.GET.KV_"+bucket, req)
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			err = nats.ErrNoResponders
+		}
+		return msg, err
+	})
 	if err != nil {
 		return nil, 0, err
 	}

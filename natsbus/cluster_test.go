@@ -195,6 +195,9 @@ func TestClusterClaimsOnce(t *testing.T) {
 		for i, c := range claims {
 			wg.Go(func() {
 				ok, err := c.Claim(ctx, "nightly."+strconv.Itoa(tick), "n"+strconv.Itoa(i))
+				if again, _ := c.Claim(ctx, "nightly."+strconv.Itoa(tick), "n"+strconv.Itoa(i)); again != ok {
+					t.Errorf("node %d's claim of tick %d asked again: %t, first %t", i+1, tick, again, ok)
+				}
 				if err != nil {
 					t.Error(err)
 				}

@@ -73,9 +73,9 @@ func (k *KV) Increment(ctx context.Context, store, key string, by int64) (sum in
 		value := []byte(strconv.FormatInt(n+by, 10))
 		var newRev uint64
 		if rev == 0 {
-			newRev, err = b.Create(ctx, enc, value)
+			newRev, err = failover(ctx, k.bus.shared, func() (uint64, error) { return b.Create(ctx, enc, value) })
 		} else {
-			newRev, err = b.Update(ctx, enc, value, rev)
+			newRev, err = failover(ctx, k.bus.shared, func() (uint64, error) { return b.Update(ctx, enc, value, rev) })
 		}
 		if err == nil {
 			c.bucket, c.key, c.rev, c.value = store, enc, newRev, n+by

@@ -234,7 +234,7 @@ func (k *KV) Set(ctx context.Context, store, key string, value []byte, ttl time.
 	}
 	// kv.Put takes no TTL: publish to the key's subject as it does.
 	msg := &nats.Msg{Subject: "$KV." + b.Bucket() + "." + encodeKey(key), Data: value}
-	ack, err := k.bus.shared.js.PublishMsg(ctx, msg, opts...)
+	ack, err := failover(ctx, k.bus.shared, func() (*jetstream.PubAck, error) { return k.bus.shared.js.PublishMsg(ctx, msg, opts...) })
 	if err != nil {
 		return 0, err
 	}
@@ -249,7 +249,7 @@ func (k *KV) Create(ctx context.Context, store, key string, value []byte, ttl ti
 	if err != nil {
 		return 0, err
 	}
-	rev, err = b.Create(ctx, encodeKey(key), value, jetstream.KeyTTL(ttl))
+	rev, err = failover(ctx, k.bus.shared, func() (uint64, error) { return b.Create(ctx, encodeKey(key), value, jetstream.KeyTTL(ttl)) })
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		return 0, host.ErrExists
 	}
@@ -268,7 +268,7 @@ func (k *KV) Update(ctx context.Context, store, key string, value []byte, rev ui
 	}
 	enc := encodeKey(key)
 	if rev != 0 { // JetStream reads 0 as "absent": no revision is 0
-		newRev, err = b.Update(ctx, enc, value, rev)
+		newRev, err = failover(ctx, k.bus.shared, func() (uint64, error) { return b.Update(ctx, enc, value, rev) })
 		if !revisionConflict(err) {
 			return newRev, err
 		}
@@ -288,7 +288,10 @@ func (k *KV) Delete(ctx context.Context, store, key string) (err error) {
 	if err != nil {
 		return err
 	}
-	return b.Purge(ctx, encodeKey(key), jetstream.PurgeTTL(markerTTL))
+	_, err = failover(ctx, k.bus.shared, func() (struct{}, error) {
+		return struct{}{}, b.Purge(ctx, encodeKey(key), jetstream.PurgeTTL(markerTTL))
+	})
+	return err
 }
 
 // Keys returns up to limit keys that start with prefix, in byte order,
