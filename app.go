@@ -150,7 +150,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		}
 		a.bus.SyncInterval = d
 	}
-	if err := a.provisionCluster(repl); err != nil {
+	if err := a.provisionCluster(ctx, repl); err != nil {
 		return err
 	}
 	return a.provisionTriggers(ctx)

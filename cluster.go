@@ -7,6 +7,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
+	"github.com/gojinn/gojinn/metrics"
 	"github.com/gojinn/gojinn/natsbus"
 )
 
@@ -83,8 +84,8 @@ func (c *Cluster) config(repl *caddy.Replacer) *natsbus.ClusterConfig {
 }
 
 // provisionCluster resolves and checks the cluster block into the bus
-// config; nothing starts here.
-func (a *App) provisionCluster(repl *caddy.Replacer) error {
+// config and registers the cluster metrics; nothing starts here.
+func (a *App) provisionCluster(ctx caddy.Context, repl *caddy.Replacer) error {
 	if a.Cluster == nil {
 		return nil
 	}
@@ -103,5 +104,8 @@ func (a *App) provisionCluster(repl *caddy.Replacer) error {
 		return fmt.Errorf("gojinn: %w", err)
 	}
 	a.bus.Cluster = cfg
+	if err := metrics.RegisterCluster(ctx.GetMetricsRegistry(), a.clusterSample); err != nil {
+		return fmt.Errorf("gojinn: cluster: registering metrics: %w", err)
+	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -119,6 +120,21 @@ func TestClusterSharesStores(t *testing.T) {
 	}
 	_, _, err = kvs[0].Get(ctx, "s", "k")
 	wantErr(t, "a key deleted on another node", err, host.ErrNotFound)
+
+	st, err := buses[1].ClusterStatus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Name != "test" || st.Node != "n2" || st.Size != 3 || st.MetaLeader == "" || len(st.Nodes) != 3 || len(st.Routes) != 2 {
+		t.Fatalf("cluster status: %+v", st)
+	}
+	i := slices.IndexFunc(st.Stores, func(s StoreStatus) bool { return s.Name == "KV_gojinn_s" })
+	if i < 0 || st.Stores[i].Replicas != 3 || st.Stores[i].Leader == "" || len(st.Stores[i].Followers) != 2 {
+		t.Fatalf("the store in the cluster status: %+v", st.Stores)
+	}
+	if _, err := openBus(t, Config{}).ClusterStatus(ctx); !errors.Is(err, ErrNotClustered) {
+		t.Fatalf("the status of a server of its own: %v", err)
+	}
 }
 
 // TestClusterQueueSharedByEveryNode: every node opens the same queue at

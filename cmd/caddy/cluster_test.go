@@ -300,6 +300,47 @@ func TestClusterOfThreeNodes(t *testing.T) {
 		}
 	})
 
+	t.Run("admin and metrics", func(t *testing.T) {
+		var st struct {
+			Node       string `json:"node"`
+			MetaLeader string `json:"meta_leader"`
+			Size       int    `json:"size"`
+			Routes     []struct {
+				Node string `json:"node"`
+			} `json:"routes"`
+			Stores []struct {
+				Name      string            `json:"name"`
+				Replicas  int               `json:"replicas"`
+				Leader    string            `json:"leader"`
+				Followers []json.RawMessage `json:"followers"`
+			} `json:"stores"`
+		}
+		if err := nodes[0].adminGet("/gojinn/cluster", &st); err != nil {
+			t.Fatal(err)
+		}
+		store := -1
+		for i, s := range st.Stores {
+			if s.Name == "KV_gojinn_count" {
+				store = i
+			}
+		}
+		if st.Node != "n1" || st.Size != 3 || st.MetaLeader == "" || len(st.Routes) != 2 || store < 0 ||
+			st.Stores[store].Replicas != 3 || st.Stores[store].Leader == "" || len(st.Stores[store].Followers) != 2 {
+			t.Fatalf("GET /gojinn/cluster: %+v", st)
+		}
+		resp, err := client.Get("http://127.0.0.1:" + nodes[0].admin + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{"gojinn_cluster_nodes 3", `gojinn_cluster_route_up{node="n2"} 1`, `gojinn_cluster_route_up{node="n3"} 1`, `gojinn_cluster_replica_lag{node="`} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("/metrics has no %s", want)
+			}
+		}
+	})
+
 	t.Run("jobs survive kill -9", func(t *testing.T) {
 		const jobs = 3000
 		victim := nodes[2]
