@@ -23,7 +23,7 @@ import (
 const echoSchema = `{"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}`
 
 // writeFile writes content to name in a new temporary directory.
-func writeFile(t *testing.T, name, content string) string {
+func writeFile(t testing.TB, name, content string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
