@@ -254,6 +254,9 @@ func startEmbedded(cfg Config) (s *shared, err error) {
 		}
 	}
 	if cfg.Cluster != nil {
+		if err := refuseStandaloneData(cfg.StoreDir); err != nil {
+			return nil, err
+		}
 		if auth, err = applyCluster(opts, cfg.Cluster, auth); err != nil {
 			return nil, err
 		}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -137,6 +139,22 @@ func (c *ClusterConfig) key() string {
 	pw := sha256.Sum256([]byte(c.Password))
 	return fmt.Sprintf("%s/%s %s routes=%q r=%d user=%q pw=%x tls=%s,%s,%s",
 		c.Name, c.Node, c.Listen, c.Routes, c.Replicas, c.User, pw[:8], c.TLSCert, c.TLSKey, c.TLSCA)
+}
+
+// refuseStandaloneData refuses to make a cluster node of a store
+// directory that holds a standalone server's streams: clustered
+// JetStream does not adopt them, and would create the stores afresh,
+// empty, beside them (tested: TestClusterRefusesStandaloneData). A
+// clustered directory has JetStream's meta group under $SYS/_js_.
+func refuseStandaloneData(dir string) error {
+	streams, err := os.ReadDir(filepath.Join(dir, "jetstream", "$G", "streams"))
+	if err != nil || len(streams) == 0 {
+		return nil // nothing stored yet
+	}
+	if _, err := os.Stat(filepath.Join(dir, "jetstream", "$SYS", "_js_", "_meta_")); err == nil {
+		return nil // a cluster node's own data
+	}
+	return fmt.Errorf("natsbus: %s holds the stores of a NATS server of its own (%d streams): as a cluster node it would start them afresh, empty; give the cluster node another data_dir and move the data over (docs/cluster.md)", dir, len(streams))
 }
 
 // applyCluster sets opts up for a node of c: its routes, and a client

@@ -191,6 +191,63 @@ func TestClusterQueueSharedByEveryNode(t *testing.T) {
 	}
 }
 
+// TestClusterReplicasRaised: a store created with one replica is moved
+// to three when the nodes restart with replicas 3 (each store is
+// created-or-updated with the configured count; JetStream supports a
+// stream update of its replicas), its data kept.
+func TestClusterReplicasRaised(t *testing.T) {
+	ctx := context.Background()
+	cfgs := clusterConfigs(t, 3)
+	for i := range cfgs {
+		cfgs[i].Cluster.Replicas = 1
+	}
+	buses := openCluster(t, cfgs)
+	if _, err := newKV(t, buses[0], KVConfig{}).Set(ctx, "s", "k", []byte("kept"), 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range buses {
+		b.Close()
+	}
+	for i := range cfgs {
+		cfgs[i].Cluster.Replicas = 3
+	}
+	buses = openCluster(t, cfgs)
+	if v, _, err := newKV(t, buses[1], KVConfig{}).Get(ctx, "s", "k"); err != nil || string(v) != "kept" {
+		t.Fatalf("after the restart with three replicas: %q %v", v, err)
+	}
+	info, err := buses[2].shared.js.Stream(ctx, "KV_gojinn_s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := info.CachedInfo().Config.Replicas; r != 3 {
+		t.Fatalf("the store has %d replicas after the restart, want 3", r)
+	}
+}
+
+// TestClusterRefusesStandaloneData: a store directory with a standalone
+// server's stores does not become a cluster node's (clustered JetStream
+// would start those stores afresh, empty); the data stays usable.
+func TestClusterRefusesStandaloneData(t *testing.T) {
+	ctx := context.Background()
+	cfg := clusterConfigs(t, 2)[0]
+	solo := cfg
+	solo.Cluster = nil
+	b := openBus(t, solo)
+	if _, err := newKV(t, b, KVConfig{}).Set(ctx, "s", "k", []byte("kept"), 0); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if b, err := Open(cfg); err == nil || !strings.Contains(err.Error(), "holds the stores of a NATS server of its own") {
+		if b != nil {
+			b.Close()
+		}
+		t.Fatalf("a cluster node on a standalone server's data: %v", err)
+	}
+	if v, _, err := newKV(t, openBus(t, solo), KVConfig{}).Get(ctx, "s", "k"); err != nil || string(v) != "kept" {
+		t.Fatalf("the standalone data afterwards: %q %v", v, err)
+	}
+}
+
 // TestClusterClaimsOnce: of three nodes claiming the same events at
 // once, exactly one wins each.
 func TestClusterClaimsOnce(t *testing.T) {
