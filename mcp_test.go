@@ -296,3 +296,24 @@ func validateCaddyfile(t *testing.T, cfg string) error {
 	}
 	return caddy.Validate(&c)
 }
+
+// Tools follow a config reload: one client, stateless, sees the new
+// config's tools, and a call runs the new config's handler.
+func TestMCPToolsFollowReload(t *testing.T) {
+	anything := writeFile(t, "any.schema.json", `{"type":"object"}`)
+	site := func(tool, guest string) string {
+		return fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn /t %s {\n\t\ttool {\n\t\t\tname %s\n\t\t\tinput_schema %s\n\t\t}\n\t}\n\tgojinn_mcp /mcp\n}\n", guestPath(t, guest), tool, anything)
+	}
+	tester, _ := server(t, site("before", "ok"))
+	s := mustMCPSession(t, base+"/mcp", tester.Client.Transport)
+	if names := toolNames(t, s); !slices.Equal(names, []string{"before"}) {
+		t.Fatalf("tools = %v, want [before]", names)
+	}
+	server(t, site("after", "trap"))
+	if names := toolNames(t, s); !slices.Equal(names, []string{"after"}) {
+		t.Fatalf("tools after the reload = %v, want [after]", names)
+	}
+	if text, isErr := callTool(t, s, "after", map[string]any{}); !isErr || !strings.Contains(text, "status 502") {
+		t.Errorf("after = %q, isError %v; want the new handler's trap", text, isErr)
+	}
+}
