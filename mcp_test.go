@@ -151,8 +151,12 @@ func TestMCPListsTheSiteTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Tools) != 2 || res.Tools[0].Name != "echo" || res.Tools[1].Name != "fail" {
-		t.Fatalf("tools = %+v, want echo and fail only", res.Tools)
+	var names []string
+	for _, tool := range res.Tools {
+		names = append(names, tool.Name)
+	}
+	if !slices.Equal(names, []string{"echo", "fail"}) {
+		t.Fatalf("tools = %v, want [echo fail] only", names)
 	}
 	echo := res.Tools[0]
 	if echo.Description != "Describes the request it gets" {
@@ -315,5 +319,45 @@ func TestMCPToolsFollowReload(t *testing.T) {
 	}
 	if text, isErr := callTool(t, s, "after", map[string]any{}); !isErr || !strings.Contains(text, "status 502") {
 		t.Errorf("after = %q, isError %v; want the new handler's trap", text, isErr)
+	}
+}
+
+// Two handlers with one tool name in a route's scope, or a named tool no
+// handler has, make every request of that MCP route a 500 that the log
+// explains.
+func TestMCPToolNameErrors(t *testing.T) {
+	anything := writeFile(t, "any.schema.json", `{"type":"object"}`)
+	ok := guestPath(t, "ok")
+	tester, logFile := server(t, fmt.Sprintf(`http://127.0.0.1:9080 {
+	gojinn /a %[1]s {
+		name first
+		tool {
+			name dup
+			input_schema %[2]s
+		}
+	}
+	gojinn /b %[1]s {
+		name second
+		tool {
+			name dup
+			input_schema %[2]s
+		}
+	}
+	gojinn_mcp /mcp
+	gojinn_mcp /missing {
+		tools nope
+	}
+}
+`, ok, anything))
+	for path, want := range map[string]string{
+		"/mcp":     `two handlers have the tool "dup" (first and second)`,
+		"/missing": `no handler of this config has the tool "nope"`,
+	} {
+		if _, err := mcpSession(t, base+path, tester.Client.Transport); err == nil || !strings.Contains(err.Error(), "Internal Server Error") {
+			t.Errorf("%s: connect err = %v, want 500", path, err)
+		}
+		waitForLog(t, logFile, "http.handlers.gojinn_mcp", func(e map[string]any) bool {
+			return strings.Contains(fmt.Sprint(e["error"]), want)
+		})
 	}
 }
