@@ -198,7 +198,12 @@ func (m *MCP) serverOf(tools []*Gojinn) *mcp.Server {
 			return ts.server
 		}
 	}
-	s := mcp.NewServer(&mcp.Implementation{Name: "gojinn"}, nil)
+	// The tools capability even without tools, so a client lists them;
+	// no listChanged: tools change only with a config reload, when this
+	// server is gone.
+	s := mcp.NewServer(&mcp.Implementation{Name: "gojinn"}, &mcp.ServerOptions{
+		Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{}},
+	})
 	for _, g := range tools {
 		s.AddTool(&mcp.Tool{
 			Name:        g.Tool.Name,

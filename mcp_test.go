@@ -302,7 +302,8 @@ func validateCaddyfile(t *testing.T, cfg string) error {
 }
 
 // Tools follow a config reload: one client, stateless, sees the new
-// config's tools, and a call runs the new config's handler.
+// config's tools, a call runs the new config's handler, and a config
+// without tools lists none.
 func TestMCPToolsFollowReload(t *testing.T) {
 	anything := writeFile(t, "any.schema.json", `{"type":"object"}`)
 	site := func(tool, guest string) string {
@@ -319,6 +320,16 @@ func TestMCPToolsFollowReload(t *testing.T) {
 	}
 	if text, isErr := callTool(t, s, "after", map[string]any{}); !isErr || !strings.Contains(text, "status 502") {
 		t.Errorf("after = %q, isError %v; want the new handler's trap", text, isErr)
+	}
+	// A site without tools still has the tools capability: a new client
+	// gets an empty list.
+	server(t, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn /t %s\n\tgojinn_mcp /mcp\n}\n", guestPath(t, "ok")))
+	empty := mustMCPSession(t, base+"/mcp", tester.Client.Transport)
+	if caps := empty.InitializeResult().Capabilities; caps.Tools == nil || caps.Tools.ListChanged {
+		t.Errorf("capabilities = %+v, want tools without listChanged (tools change only with a reload)", caps)
+	}
+	if names := toolNames(t, empty); len(names) != 0 {
+		t.Errorf("tools of a site without any = %v, want none", names)
 	}
 }
 
