@@ -281,6 +281,11 @@ func TestMCPConfigErrors(t *testing.T) {
 			t.Errorf("schema %s: err = %v, want one naming %s and %q", tc.schema, err, file, tc.want)
 		}
 	}
+	anything := writeFile(t, "any.schema.json", `{"type":"object"}`)
+	cron := fmt.Sprintf("{\n\tgojinn {\n\t\tcron tick \"@every 1h\" %s {\n\t\t\ttool {\n\t\t\t\tname x\n\t\t\t\tinput_schema %s\n\t\t\t}\n\t\t}\n\t}\n}\nhttp://127.0.0.1:9080 {\n\tgojinn_mcp\n}\n", ok, anything)
+	if err := validateCaddyfile(t, cron); err == nil || !strings.Contains(err.Error(), "only a route's handler can be a tool") {
+		t.Errorf("a cron function with a tool: err = %v, want only a route's handler", err)
+	}
 	missing := filepath.Join(t.TempDir(), "missing.json")
 	if err := validateCaddyfile(t, strings.Replace(fmt.Sprintf(site, "name x\n\t\t\tinput_schema "+missing), "app.wasm", ok, 1)); err == nil || !strings.Contains(err.Error(), missing) {
 		t.Errorf("missing schema: err = %v, want one naming %s", err, missing)
