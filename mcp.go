@@ -35,6 +35,13 @@ type MCP struct {
 	// (in a Caddyfile: the site block's own).
 	Tools []string `json:"tools,omitempty"`
 
+	// DisableLocalhostProtection turns off the SDK's DNS-rebinding
+	// protection, which answers 403 to a request that arrived on a
+	// loopback address with a Host that is not a loopback name: needed
+	// when a tunnel (cloudflared, ssh -R) hands public requests to a Caddy
+	// listening on loopback. Default: false (protected).
+	DisableLocalhostProtection bool `json:"disable_localhost_protection,omitempty"`
+
 	ctx     caddy.Context
 	logger  *zap.Logger
 	handler *mcp.StreamableHTTPHandler
@@ -82,8 +89,9 @@ func (m *MCP) Provision(ctx caddy.Context) error {
 	}, &mcp.StreamableHTTPOptions{
 		// Every request stands alone: nothing to keep across reloads, and
 		// any instance can answer.
-		Stateless:    true,
-		JSONResponse: true,
+		Stateless:                  true,
+		JSONResponse:               true,
+		DisableLocalhostProtection: m.DisableLocalhostProtection,
 	})
 	return nil
 }
@@ -221,6 +229,7 @@ func (m *MCP) serverOf(tools []*Gojinn) *mcp.Server {
 //
 //	gojinn_mcp [<matcher>] {
 //	    tools <name...>
+//	    disable_localhost_protection
 //	}
 func parseMCPCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
 	m := new(MCP)
@@ -249,8 +258,13 @@ func (m *MCP) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				}
 			}
 			m.Tools = append(m.Tools, names...)
+		case "disable_localhost_protection":
+			if d.NextArg() {
+				return d.Errf("disable_localhost_protection takes no argument, got %q", d.Val())
+			}
+			m.DisableLocalhostProtection = true
 		default:
-			return d.Errf("unknown gojinn_mcp subdirective %q (want tools)", d.Val())
+			return d.Errf("unknown gojinn_mcp subdirective %q (want tools or disable_localhost_protection)", d.Val())
 		}
 	}
 	return nil

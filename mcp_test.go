@@ -377,3 +377,25 @@ func TestMCPToolNameErrors(t *testing.T) {
 		})
 	}
 }
+
+// A request that reached a loopback address with a public Host (as from a
+// tunnel) gets the SDK's DNS-rebinding 403, unless the route disables
+// that protection.
+func TestMCPLocalhostProtection(t *testing.T) {
+	tester, _ := server(t, `:9080 {
+	gojinn_mcp /mcp
+	gojinn_mcp /tunnel {
+		disable_localhost_protection
+	}
+}
+`)
+	for path, want := range map[string]int{"/mcp": http.StatusForbidden, "/tunnel": http.StatusOK} {
+		req := newRequest(t, http.MethodPost, base+path, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+		req.Host = "mcp.example.com"
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		if resp, body := do(t, tester, req); resp.StatusCode != want {
+			t.Errorf("%s with Host mcp.example.com: %d %s, want %d", path, resp.StatusCode, body, want)
+		}
+	}
+}
