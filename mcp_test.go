@@ -327,8 +327,9 @@ func TestMCPToolsFollowReload(t *testing.T) {
 		t.Errorf("after = %q, isError %v; want the new handler's trap", text, isErr)
 	}
 	// A site without tools still has the tools capability: a new client
-	// gets an empty list.
-	server(t, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn /t %s\n\tgojinn_mcp /mcp\n}\n", guestPath(t, "ok")))
+	// gets an empty list. Its catch-all gojinn, written first, does not
+	// swallow /mcp: gojinn_mcp is ordered before gojinn.
+	server(t, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s\n\tgojinn_mcp /mcp\n}\n", guestPath(t, "ok")))
 	empty := mustMCPSession(t, base+"/mcp", tester.Client.Transport)
 	if caps := empty.InitializeResult().Capabilities; caps.Tools == nil || caps.Tools.ListChanged {
 		t.Errorf("capabilities = %+v, want tools without listChanged (tools change only with a reload)", caps)
