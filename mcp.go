@@ -100,7 +100,7 @@ func (m *MCP) Provision(ctx caddy.Context) error {
 func (m *MCP) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
 	tools, err := m.toolsFor(r)
 	if err != nil {
-		m.logger.Error("tools", zap.Error(err))
+		m.logger.Error("tools unavailable", zap.Error(err))
 		return caddyhttp.Error(http.StatusInternalServerError, err)
 	}
 	ctx := context.WithValue(r.Context(), mcpServerKey{}, m.serverOf(tools))
