@@ -1,8 +1,10 @@
 package natsbus
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -46,6 +48,10 @@ type ClusterConfig struct {
 	// TLSCert, TLSKey and TLSCA are mutual TLS between the nodes (PEM
 	// files); required when an address is not loopback.
 	TLSCert, TLSKey, TLSCA string
+
+	// await is how long Open waits for the cluster; 0 means
+	// startTimeout (tests of nodes that never join shorten it).
+	await time.Duration
 }
 
 // Nodes is how many nodes the config names: this one and its routes.
@@ -177,6 +183,9 @@ func applyCluster(opts *server.Options, c *ClusterConfig, auth nats.Option) (nat
 		if err != nil {
 			return nil, fmt.Errorf("natsbus: cluster tls: %w", err)
 		}
+		// As nats-server's own cluster tls block: a node is a route's
+		// client and server alike, so the CA verifies both sides.
+		tc.ClientAuth, tc.RootCAs = tls.RequireAndVerifyClientCert, tc.ClientCAs
 		opts.Cluster.TLSConfig, opts.Cluster.TLSTimeout = tc, 2
 	}
 	for _, r := range c.Routes {
@@ -216,7 +225,7 @@ func internalUser(opts *server.Options) (nats.Option, error) {
 // needs them). A node that waits longer starts anyway: its calls fail as
 // unavailable until enough nodes are up.
 func awaitCluster(srv *server.Server, js jetstream.JetStream, c *ClusterConfig, log *zap.Logger) {
-	deadline := time.Now().Add(startTimeout)
+	deadline := time.Now().Add(cmp.Or(c.await, startTimeout))
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		_, err := js.AccountInfo(ctx)
