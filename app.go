@@ -87,6 +87,10 @@ type App struct {
 	// (docs/crashes.md); a handler's own replaces it.
 	RecordCrashes *CrashRecording `json:"record_crashes,omitempty"`
 
+	// AI is the OpenAI-compatible endpoint of handlers with the ai grant
+	// (docs/ai.md).
+	AI *AIConfig `json:"ai,omitempty"`
+
 	// SignaturePolicy: every handler's default trusted_keys and
 	// signatures (docs/signing.md).
 	SignaturePolicy

@@ -162,6 +162,10 @@ type Gojinn struct {
 	// Tool exposes the handler as an MCP tool (docs/mcp.md).
 	Tool *MCPTool `json:"tool,omitempty"`
 
+	// AI grants the guest the gojinn app's ai block: chat completions
+	// through the ai_chat host function (docs/ai.md). Default: false.
+	AI bool `json:"ai,omitempty"`
+
 	name    string
 	logger  *zap.Logger
 	key     string // compiledModules key

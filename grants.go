@@ -38,6 +38,7 @@ type hostAccess struct {
 	observe func(function string, st host.Status, d time.Duration)
 	fetch   *fetch.Client // nil without an allow-list
 	queue   host.Queue    // nil without an enqueue grant
+	ai      *aiClient     // nil without the ai grant
 }
 
 // close closes the fetch client's idle connections at once (calls in
@@ -45,6 +46,9 @@ type hostAccess struct {
 func (h *hostAccess) close() {
 	if h != nil && h.fetch != nil {
 		h.fetch.Close()
+	}
+	if h != nil && h.ai != nil {
+		h.ai.close()
 	}
 }
 
@@ -83,14 +87,14 @@ func (g *Gojinn) provisionHost(ctx caddy.Context) error {
 		if client != nil {
 			client.Close()
 		}
-		if len(g.KV) > 0 || len(g.Fetch) > 0 || len(g.Enqueue) > 0 {
-			g.logger.Warn("the module imports nothing from gojinn: its kv, fetch and enqueue grants are unused")
+		if len(g.KV) > 0 || len(g.Fetch) > 0 || len(g.Enqueue) > 0 || g.AI {
+			g.logger.Warn("the module imports nothing from gojinn: its kv, fetch, enqueue and ai grants are unused")
 		}
 		return nil
 	}
 	// The method value is made once: per request it would allocate.
 	g.host = &hostAccess{grants: grants, observe: g.metrics.ObserveHostCall, fetch: client}
-	if len(g.KV) == 0 && len(g.Enqueue) == 0 {
+	if len(g.KV) == 0 && len(g.Enqueue) == 0 && !g.AI {
 		return nil
 	}
 	gojinnApp := g.app
@@ -102,6 +106,9 @@ func (g *Gojinn) provisionHost(ctx caddy.Context) error {
 		gojinnApp = app.(*App)
 	}
 	if err := g.provisionEnqueue(gojinnApp); err != nil {
+		return err
+	}
+	if err := g.provisionAI(ctx, gojinnApp); err != nil {
 		return err
 	}
 	if len(g.KV) > 0 {

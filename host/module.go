@@ -40,7 +40,7 @@ const (
 	i64 = api.ValueTypeI64
 )
 
-// functions is the ABI, version 1.1, in the order of docs/host-abi.md.
+// functions is the ABI, version 1.2, in the order of docs/host-abi.md.
 var functions = []function{
 	{"host_log", []api.ValueType{i32, i32, i32}, nil, hostLog, false},
 	{"kv_get", []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}, kvGet, true},
@@ -56,6 +56,8 @@ var functions = []function{
 	{"fetch_close", []api.ValueType{i32}, []api.ValueType{i32}, fetchClose, false},
 	// Added in version 1.1.
 	{"enqueue", []api.ValueType{i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}, enqueue, true},
+	// Added in version 1.2.
+	{"ai_chat", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, aiChat, true},
 }
 
 // Functions lists the names of the ABI's functions, in the order of

@@ -50,6 +50,8 @@ type Grants struct {
 	// MaxJobSize caps an enqueued job's body, in bytes (over it:
 	// too_large); 0 means DefaultMaxJobSize.
 	MaxJobSize int
+	// AI answers ai_chat (the `ai` grant); nil: ai_chat is denied.
+	AI AI
 }
 
 // Run is the state of one run that the `gojinn` functions use: attach it
@@ -71,7 +73,7 @@ type Run struct {
 	// msg is the guest's memory, valid only during the call: copy what
 	// you keep. nil drops the lines.
 	Log func(level int, msg []byte)
-	// Denied, when set, is told of each denied kv_*, fetch or enqueue call (one
+	// Denied, when set, is told of each denied kv_*, fetch, enqueue or ai_chat call (one
 	// log line each, docs/host-abi.md): the function and why, e.g.
 	// `store "users" is not granted`.
 	Denied func(function, reason string)

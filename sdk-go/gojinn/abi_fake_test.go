@@ -27,6 +27,9 @@ type fakeABI struct {
 	queueStatus status // what enqueue answers (ok: the job is taken)
 	jobID       string // the id it gives
 	jobs        []string
+
+	aiStatus status // what ai_chat answers (ok: the text is body)
+	aiReq    []byte // the request object the guest sent
 }
 
 type fakeEntry struct {
@@ -188,4 +191,13 @@ func (f *fakeABI) enqueue(queue string, body, idBuf []byte) (uint32, status) {
 	}
 	f.jobs = append(f.jobs, queue+" "+string(body))
 	return sized([]byte(f.jobID), idBuf)
+}
+
+func (f *fakeABI) aiChat(request []byte) (uint32, uint32, status) {
+	f.record("ai_chat")
+	f.aiReq = slices.Clone(request)
+	if f.aiStatus != statusOK {
+		return 0, 0, f.aiStatus
+	}
+	return 7, uint32(len(f.body)), statusOK
 }

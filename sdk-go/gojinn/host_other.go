@@ -48,3 +48,5 @@ func (hostABI) fetchBody(uint32, []byte) (uint32, status) { return 0, statusUnav
 func (hostABI) fetchClose(uint32) status { return statusUnavailable }
 
 func (hostABI) enqueue(string, []byte, []byte) (uint32, status) { return 0, statusUnavailable }
+
+func (hostABI) aiChat([]byte) (uint32, uint32, status) { return 0, 0, statusUnavailable }

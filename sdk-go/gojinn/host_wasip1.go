@@ -4,7 +4,7 @@ package gojinn
 
 import "unsafe"
 
-// The host functions, module `gojinn` (docs/host-abi.md, version 1.1). A
+// The host functions, module `gojinn` (docs/host-abi.md, version 1.2). A
 // string parameter is passed as the ABI's (ptr, len) pair; this is the
 // only file that declares imports.
 
@@ -48,6 +48,11 @@ func fetchClose(handle uint32) status
 //
 //go:wasmimport gojinn enqueue
 func enqueueJob(queue string, body *byte, bodyLen uint32, idBuf *byte, idBufCap uint32, lenOut *uint32) status
+
+// Added in version 1.2.
+//
+//go:wasmimport gojinn ai_chat
+func aiChat(req *byte, reqLen uint32, out *[4]uint32) status
 
 // hostABI is the abi of a guest running under Gojinn.
 type hostABI struct{}
@@ -107,4 +112,10 @@ func (hostABI) fetchClose(handle uint32) status { return fetchClose(handle) }
 func (hostABI) enqueue(queue string, body, idBuf []byte) (size uint32, st status) {
 	st = enqueueJob(queue, unsafe.SliceData(body), uint32(len(body)), unsafe.SliceData(idBuf), uint32(len(idBuf)), &size)
 	return size, st
+}
+
+func (hostABI) aiChat(request []byte) (handle, textSize uint32, st status) {
+	var out [4]uint32 // handle, text size, prompt tokens, completion tokens
+	st = aiChat(unsafe.SliceData(request), uint32(len(request)), &out)
+	return out[0], out[1], st
 }
