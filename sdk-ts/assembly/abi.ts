@@ -102,3 +102,9 @@ export declare function fetch_close(handle: u32): i32;
 // @ts-ignore: decorator
 @external("gojinn", "enqueue")
 export declare function enqueue_job(queuePtr: usize, queueLen: usize, bodyPtr: usize, bodyLen: usize, idBufPtr: usize, idBufCap: usize, lenOut: usize): i32;
+
+// Chat completions (added in ABI 1.2). The answer is read with fetch_body and freed with fetch_close.
+
+// @ts-ignore: decorator
+@external("gojinn", "ai_chat")
+export declare function ai_chat(reqPtr: usize, reqLen: usize, outPtr: usize): i32;

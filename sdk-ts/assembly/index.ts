@@ -13,3 +13,4 @@ export { handlerAborted } from "./failure";
 export { kv, KvStore, KvEntry } from "./kv";
 export { fetch, FetchInit, FetchResponse } from "./fetch";
 export { queue } from "./queue";
+export { ai, Message } from "./ai";

@@ -28,6 +28,8 @@ function guest(config: Partial<HostConfig> = {}) {
       enqueueGrants: [],
       fullQueues: [],
       maxJobSize: 100,
+      aiGranted: false,
+      aiAnswers: [],
       deadline: Date.now() + 60_000,
       bridge: { port: undefined as never, signal: new SharedArrayBuffer(4) },
       ...config,
@@ -38,6 +40,7 @@ function guest(config: Partial<HostConfig> = {}) {
       send: () => null,
       log: (l, m) => logs.push([l, m]),
       enqueue: () => undefined,
+      aiChat: () => undefined,
       denied: () => undefined,
     },
   ) as unknown as Record<string, (...args: Array<number | bigint>) => number>;

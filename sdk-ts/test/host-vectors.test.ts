@@ -112,6 +112,8 @@ function run(v: Vector) {
       enqueueGrants: v.grants.enqueue ?? [],
       fullQueues: v.full_queues ?? [],
       maxJobSize: v.grants.max_job_size || 1 << 20,
+      aiGranted: false,
+      aiAnswers: [],
       deadline: Date.now() + 60_000,
       bridge: undefined as never,
     },
@@ -131,6 +133,7 @@ function run(v: Vector) {
       },
       log: (level, msg) => logs.push({ level, msg }),
       enqueue: (job) => enqueued.push(job),
+      aiChat: () => undefined,
       denied: () => denied++,
     },
   ) as unknown as Record<string, (...args: Array<number | bigint>) => number | undefined>;

@@ -323,6 +323,7 @@ describe("invoke with host functions", () => {
         .map((i) => i.name)
         .sort(),
     ).toEqual([
+      "ai_chat",
       "enqueue",
       "fetch",
       "fetch_body",
@@ -376,5 +377,42 @@ describe("queue", () => {
     await expect(invoke(wasm, post("/enqueue"), { grants: { enqueue: ["my.queue"] } })).rejects.toThrow(
       /grants.enqueue: bad queue name "my.queue"/,
     );
+  });
+});
+
+describe("ai", () => {
+  const granted: InvokeOptions = { grants: { ai: true } };
+
+  test("chat: the canned answer arrives; the result lists the messages the guest sent", async () => {
+    const res = await invoke(wasm, post("/chat", "hello é"), {
+      ...granted,
+      aiAnswers: [{ text: "héllo back", promptTokens: 9, completionTokens: 3 }],
+    });
+    expect(json(res.body)).toEqual({ text: "héllo back", error: null });
+    expect(res.chats).toEqual([
+      {
+        model: "",
+        messages: [
+          { role: "system", content: "You answer tests." },
+          { role: "user", content: "hello é" },
+        ],
+        status: "ok",
+      },
+    ]);
+    const big = "x".repeat(100_000);
+    const named = await invoke(wasm, post("/chat?model=llama3.2", "q"), { ...granted, aiAnswers: [big] });
+    expect(json(named.body)).toEqual({ text: big, error: null });
+    expect(named.chats[0]!.model).toBe("llama3.2");
+  });
+
+  test("chat: without the grant it is denied; a canned failure, or no answer left, is the failure's status", async () => {
+    const denied = await invoke(wasm, post("/chat", "q"), { aiAnswers: ["never"] });
+    expect(json(denied.body)).toEqual({ text: null, error: "denied" });
+    expect(denied.chats).toEqual([]);
+    const failed = await invoke(wasm, post("/chat", "q"), { ...granted, aiAnswers: [{ error: "timeout" }] });
+    expect(json(failed.body)).toEqual({ text: null, error: "timeout" });
+    expect(failed.chats[0]!.status).toBe("timeout");
+    const none = await invoke(wasm, post("/chat", "q"), granted);
+    expect(json(none.body)).toEqual({ text: null, error: "unavailable" });
   });
 });

@@ -31,7 +31,7 @@ export function statusName(code: number): StatusName {
   return STATUS_NAMES[code] ?? "io_error";
 }
 
-/** Every host function of ABI version 1.1: parameter types, then result types. */
+/** Every host function of ABI version 1.2: parameter types, then result types. */
 export const HOST_FUNCTIONS: Record<string, { params: string[]; results: string[] }> = {
   host_log: { params: ["i32", "i32", "i32"], results: [] },
   kv_get: { params: ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], results: ["i32"] },
@@ -47,4 +47,6 @@ export const HOST_FUNCTIONS: Record<string, { params: string[]; results: string[
   fetch_close: { params: ["i32"], results: ["i32"] },
   // Added in 1.1.
   enqueue: { params: ["i32", "i32", "i32", "i32", "i32", "i32", "i32"], results: ["i32"] },
+  // Added in 1.2.
+  ai_chat: { params: ["i32", "i32", "i32"], results: ["i32"] },
 };

@@ -11,7 +11,7 @@ export type { GojinnRequest, GojinnResponse, Headers, Outcome } from "../contrac
 export { OUTCOMES } from "../contract/types.js";
 export { HOST_DEFAULTS } from "./host/host-run.js";
 export type { Grants, HostOptions } from "./host/host-run.js";
-export type { EnqueuedJob, FetchCall, KvMode } from "./host/host-imports.js";
+export type { AiAnswer, AiChat, EnqueuedJob, FetchCall, KvMode } from "./host/host-imports.js";
 export type { FetchFailure, FetchHandler, FetchReply, FetchRequest } from "./host/fetch-bridge.js";
 export { HOST_MODULE, STATUS_NAMES } from "../contract/host-abi.js";
 export type { StatusName } from "../contract/host-abi.js";

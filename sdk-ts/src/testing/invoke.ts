@@ -11,7 +11,7 @@ import { buildRequest, type InvokeRequest } from "./request.js";
 import type { GuestExit, GuestJob, WorkerMessage } from "./worker-protocol.js";
 import { refusedHostImports } from "../contract/host-imports-check.js";
 import { functionImports, type FunctionImport } from "../wasm/import-types.js";
-import type { EnqueuedJob, FetchCall } from "./host/host-imports.js";
+import type { AiChat, EnqueuedJob, FetchCall } from "./host/host-imports.js";
 import { HostRun, type HostOptions } from "./host/host-run.js";
 
 /** Defaults of InvokeOptions: the Go host's defaults (sandbox/options.go). */
@@ -77,6 +77,8 @@ export interface InvokeResult {
   fetches: FetchCall[];
   /** Every job the guest enqueued (`queue.enqueue`), in order, with the id it got. */
   enqueued: EnqueuedJob[];
+  /** Every ai_chat call (`ai.chat`), in order: the messages and the status it got. */
+  chats: AiChat[];
 }
 
 const STATUS_TEXT: Record<number, string> = { 502: "Bad Gateway", 504: "Gateway Timeout" };
@@ -193,8 +195,8 @@ interface RunContext {
   traceId: string;
 }
 
-function hostResult(host: HostRun): Pick<InvokeResult, "kv" | "kvBytes" | "fetches" | "enqueued"> {
-  return { kv: host.kvText(), kvBytes: host.kvBytes(), fetches: [...host.fetches], enqueued: [...host.enqueued] };
+function hostResult(host: HostRun): Pick<InvokeResult, "kv" | "kvBytes" | "fetches" | "enqueued" | "chats"> {
+  return { kv: host.kvText(), kvBytes: host.kvBytes(), fetches: [...host.fetches], enqueued: [...host.enqueued], chats: [...host.chats] };
 }
 
 // The structured lines of stderr, then the host_log lines (as the host

@@ -1,5 +1,5 @@
 import type { BridgeCall } from "./host/fetch-bridge.js";
-import type { EnqueuedJob, FetchCall, HostConfig } from "./host/host-imports.js";
+import type { AiChat, EnqueuedJob, FetchCall, HostConfig } from "./host/host-imports.js";
 import type { KvWrite } from "./host/kv-stores.js";
 /** What `invoke` hands the worker that runs one guest. */
 export interface GuestJob {
@@ -39,7 +39,7 @@ export interface GuestExit {
 
 /**
  * What the worker posts while the guest runs: its end, each store write,
- * each outbound call (complete), each job enqueued, and each request for
+ * each outbound call (complete), each job enqueued, each ai_chat call, and each request for
  * the caller's thread.
  */
 export type WorkerMessage =
@@ -47,4 +47,5 @@ export type WorkerMessage =
   | { kind: "kv"; write: KvWrite }
   | { kind: "fetch-call"; index: number; call: FetchCall }
   | { kind: "enqueue"; job: EnqueuedJob }
+  | { kind: "ai"; call: AiChat }
   | BridgeCall;

@@ -48,6 +48,7 @@ function run(job: GuestJob): GuestExit {
     kvWrite: (write) => post({ kind: "kv", write }),
     fetchCall: (index, call) => post({ kind: "fetch-call", index, call }),
     enqueue: (job) => post({ kind: "enqueue", job }),
+    aiChat: (call) => post({ kind: "ai", call }),
     send: (index, request, timeoutMs) => callThroughBridge(job.host.bridge, post, index, request, timeoutMs),
     log: (level, msg) => hostLogs.push({ level: level === 3 ? "error" : "info", msg }),
     denied: () => undefined, // the host logs these lines, not the guest

@@ -31,6 +31,10 @@ export interface HostConfig {
   fullQueues: string[];
   /** The largest job body, as a queue's `max_job_size`; larger is `too_large`. */
   maxJobSize: number;
+  /** Whether the handler has the `ai` grant. */
+  aiGranted: boolean;
+  /** The canned answers of ai_chat, one per call in order; past them calls are `unavailable`. */
+  aiAnswers: AiAnswer[];
   /** The run's deadline (performance.timeOrigin + now, in ms since the epoch). */
   deadline: number;
   /** Where the worker sends outbound requests (see HostEvents.send). */
@@ -61,6 +65,21 @@ export interface EnqueuedJob {
   body: Uint8Array;
 }
 
+/**
+ * A canned answer of ai_chat: its text and token counts, or a failure's
+ * status (`unavailable` as for an endpoint's 5xx, `timeout`, `io_error`...).
+ */
+export type AiAnswer = { text: string; promptTokens?: number; completionTokens?: number } | { error: StatusName };
+
+/** One ai_chat call the guest made. */
+export interface AiChat {
+  /** The model the guest named; "" for the `ai` block's default. */
+  model: string;
+  messages: Array<{ role: string; content: string }>;
+  /** The host call's status: `ok`, `denied`, `unavailable`... */
+  status: StatusName;
+}
+
 /** What the host functions report while the guest runs. */
 export interface HostEvents {
   kvWrite(write: KvWrite): void;
@@ -72,6 +91,8 @@ export interface HostEvents {
   log(level: number, msg: string): void;
   /** A job the guest enqueued. */
   enqueue(job: EnqueuedJob): void;
+  /** An ai_chat call with a valid request, whatever became of it. */
+  aiChat(call: AiChat): void;
   /** A call refused for a grant or the allow-list: the host logs one line for each. */
   denied(fn: string, reason: string): void;
 }
@@ -131,6 +152,7 @@ export function hostImports(
   let nextHandle = 1;
   let calls = 0;
   let jobs = 0;
+  let chats = 0;
 
   // Runs a host function: any check that fails is its status; nothing throws into the guest.
   const guarded =
@@ -258,6 +280,32 @@ export function hostImports(
     return result(encoder.encode(id), buf, cap, lenOut);
   };
 
+  // ai_chat checks as the host does: bounds, the grant, the request; then
+  // answers with the next canned answer, held like a fetch response.
+  const aiChat = (reqPtr: number, reqLen: number, outPtr: number): number => {
+    mem.check(reqPtr, reqLen);
+    mem.check(outPtr, 16);
+    if (!config.aiGranted) {
+      events.denied("ai_chat", "the ai grant is not given");
+      return Status.denied;
+    }
+    const request = parseChatRequest(text(reqPtr, reqLen));
+    const answer = config.aiAnswers[chats++] ?? { error: "unavailable" as StatusName };
+    if ("error" in answer) {
+      events.aiChat({ ...request, status: answer.error });
+      return Status[answer.error];
+    }
+    const body = encoder.encode(answer.text);
+    const handle = nextHandle++;
+    responses.set(handle, { head: new Uint8Array(0), body });
+    events.aiChat({ ...request, status: "ok" });
+    mem.writeU32(outPtr, handle);
+    mem.writeU32(outPtr + 4, body.length);
+    mem.writeU32(outPtr + 8, answer.promptTokens ?? 0);
+    mem.writeU32(outPtr + 12, answer.completionTokens ?? 0);
+    return Status.ok;
+  };
+
   const fetchPart = (part: "head" | "body") => (handle: number, buf: number, cap: number, lenOut: number) => {
     mem.check(buf, cap);
     mem.check(lenOut, 4);
@@ -342,7 +390,37 @@ export function hostImports(
     fetch_body: guarded(fetchPart("body")),
     fetch_close: guarded((handle: number) => (responses.delete(handle >>> 0) ? Status.ok : Status.invalid)),
     enqueue: guarded(enqueue),
+    ai_chat: guarded(aiChat),
   };
+}
+
+/** A request's JSON object (fetch, ai_chat); `invalid` when it is not one. */
+function requestObject(json: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new Refused(Status.invalid, "the request is not JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new Refused(Status.invalid, "the request is not a JSON object");
+  return value as Record<string, unknown>;
+}
+
+/** Decodes the request JSON of `ai_chat` (docs/host-abi.md); `invalid` when it is malformed. */
+export function parseChatRequest(json: string): Omit<AiChat, "status"> {
+  const bad = (why: string): Refused => new Refused(Status.invalid, why);
+  const fields = requestObject(json);
+  const model = fields["model"] ?? "";
+  const messages = fields["messages"];
+  if (typeof model !== "string") throw bad("model is not a string");
+  if (!Array.isArray(messages) || messages.length === 0) throw bad("no messages");
+  const out = messages.map((m: unknown) => {
+    const { role = "", content = "" } = (typeof m === "object" && m !== null ? m : {}) as Record<string, unknown>;
+    if (typeof role !== "string" || role === "" || typeof content !== "string") throw bad("a message without a role or with a bad content");
+    return { role, content };
+  });
+  return { model, messages: out };
 }
 
 /** A page of keys: u32 count, per key a u32 length and its bytes, a u32 "more" flag. */
@@ -383,15 +461,8 @@ function parseOrNull(json: Uint8Array, body: Uint8Array): FetchRequest | null {
 /** Decodes the request JSON of `fetch` (docs/host-abi.md); `invalid` when it is malformed. */
 export function parseFetchRequest(json: string, body: Uint8Array): FetchRequest {
   const bad = (why: string): Refused => new Refused(Status.invalid, why);
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw bad("the request is not JSON");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad("the request is not a JSON object");
   // As Go's encoding/json decodes into strings and a map: null is the zero value.
-  const fields = value as Record<string, unknown>;
+  const fields = requestObject(json);
   const method = fields["method"] ?? "";
   const url = fields["url"] ?? "";
   const headers = fields["headers"] ?? {};

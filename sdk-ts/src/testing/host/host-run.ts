@@ -6,7 +6,7 @@ import { MessageChannel, type MessagePort } from "node:worker_threads";
 import type { WorkerMessage } from "../worker-protocol.js";
 import { parseFetchRule } from "./allow-list.js";
 import { answerThroughBridge, type FetchHandler } from "./fetch-bridge.js";
-import { STORE_NAME, type EnqueuedJob, type FetchCall, type HostConfig, type KvMode } from "./host-imports.js";
+import { STORE_NAME, type AiAnswer, type AiChat, type EnqueuedJob, type FetchCall, type HostConfig, type KvMode } from "./host-imports.js";
 import { compareKeys, type KvSnapshot } from "./kv-stores.js";
 
 /** What a handler is granted, as its Caddyfile block grants it: nothing by default. */
@@ -20,6 +20,8 @@ export interface Grants {
   fetch?: string[];
   /** Queues the handler may add jobs to, as `enqueue orders`. */
   enqueue?: string[];
+  /** The `ai` grant: `ai.chat` gets the canned `aiAnswers`. */
+  ai?: boolean;
 }
 
 /** The options of invoke that concern the host functions (the `gojinn` import module). */
@@ -47,6 +49,12 @@ export interface HostOptions {
   fullQueues?: string[];
   /** The largest job body, as a queue's `max_job_size`; larger is `too_large`. Default 1 MiB. */
   maxJobSize?: number;
+  /**
+   * Stands in for the AI endpoint: the answers of the guest's `ai.chat`
+   * calls, in order (`"text"`, `{text, promptTokens, completionTokens}`, or
+   * `{error: "unavailable"}`, any status name); past them, `unavailable`.
+   */
+  aiAnswers?: Array<string | AiAnswer>;
 }
 
 /** The host's defaults for outbound calls and values (docs/host-abi.md, docs/caddyfile.md). */
@@ -112,6 +120,8 @@ export class HostRun {
   readonly fetches: FetchCall[] = [];
   /** The jobs the guest enqueued, in order. */
   readonly enqueued: EnqueuedJob[] = [];
+  /** The guest's ai_chat calls, in order. */
+  readonly chats: AiChat[] = [];
   private readonly stores: KvSnapshot = {};
   private readonly port: MessagePort;
   private readonly workerPort: MessagePort;
@@ -139,6 +149,8 @@ export class HostRun {
       enqueueGrants: queueGrants(options.grants),
       fullQueues: [...(options.fullQueues ?? [])],
       maxJobSize: positive("maxJobSize", options.maxJobSize, HOST_DEFAULTS.maxJobSize),
+      aiGranted: options.grants?.ai === true,
+      aiAnswers: (options.aiAnswers ?? []).map((a) => (typeof a === "string" ? { text: a } : a)),
       deadline,
       bridge: { port: port2, signal: new SharedArrayBuffer(4) },
     };
@@ -164,6 +176,9 @@ export class HostRun {
         break;
       case "enqueue":
         this.enqueued.push(message.job);
+        break;
+      case "ai":
+        this.chats.push(message.call);
         break;
       case "fetch":
         // Listed now: a call still waiting when the run is stopped stays a timeout.
