@@ -234,3 +234,42 @@ func (q *memoryQueue) Enqueue(_ context.Context, queue string, body []byte, _ ht
 	q.jobs = append(q.jobs, job{queue, body, id})
 	return id, nil
 }
+
+// scriptedAI answers chat completions with its replies, in order (past
+// them: unavailable), and records the requests.
+type scriptedAI struct {
+	mu       sync.Mutex
+	replies  []aiReply
+	requests []host.ChatRequest
+}
+
+// aiReply is one answer of a scriptedAI: a completion, or the failure
+// named by Error (a status name).
+type aiReply struct {
+	Text             string `json:"text"`
+	PromptTokens     uint32 `json:"prompt_tokens"`
+	CompletionTokens uint32 `json:"completion_tokens"`
+	Error            string `json:"error"`
+}
+
+func (a *scriptedAI) Chat(_ context.Context, req *host.ChatRequest) (*host.ChatAnswer, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.requests = append(a.requests, *req)
+	if len(a.replies) == 0 {
+		return nil, host.ErrUnavailable
+	}
+	reply := a.replies[0]
+	a.replies = a.replies[1:]
+	if reply.Error != "" {
+		return nil, errorsByName[reply.Error]
+	}
+	return &host.ChatAnswer{Text: reply.Text, PromptTokens: reply.PromptTokens, CompletionTokens: reply.CompletionTokens}, nil
+}
+
+// chats are the requests the scriptedAI got.
+func (a *scriptedAI) chats() []host.ChatRequest {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]host.ChatRequest{}, a.requests...)
+}

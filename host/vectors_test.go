@@ -29,6 +29,7 @@ type vector struct {
 	KV     map[string]map[string]string `json:"kv"`
 	Fetch  []fetchReply                 `json:"fetch"`
 	Full   []string                     `json:"full_queues"`
+	AI     []aiReply                    `json:"ai"`
 	Calls  []vectorCall                 `json:"calls"`
 	After  vectorAfter                  `json:"after"`
 }
@@ -40,6 +41,7 @@ type vectorGrants struct {
 	MaxValue      int               `json:"max_value"`
 	Enqueue       []string          `json:"enqueue"`
 	MaxJobSize    int               `json:"max_job_size"`
+	AI            bool              `json:"ai"`
 }
 
 type vectorCall struct {
@@ -74,6 +76,11 @@ type expect struct {
 	Handle  *uint32     `json:"handle"`
 	HeadLen *uint32     `json:"head_len"`
 	BodyLen *uint32     `json:"body_len"`
+	// ai_chat's four u32 at out are handle, text_len, prompt_tokens and
+	// completion_tokens.
+	TextLen          *uint32 `json:"text_len"`
+	PromptTokens     *uint32 `json:"prompt_tokens"`
+	CompletionTokens *uint32 `json:"completion_tokens"`
 }
 
 type vectorAfter struct {
@@ -83,6 +90,7 @@ type vectorAfter struct {
 	Logs   []logLine                    `json:"logs"`
 	Denied *int                         `json:"denied"`
 	Jobs   []job                        `json:"enqueued"`
+	Chats  []host.ChatRequest           `json:"chats"`
 }
 
 type sentRequest struct {
@@ -149,13 +157,13 @@ const (
 	addrLenOut   = 0x15000
 	addrRevOut   = 0x15010
 	addrValueOut = 0x15020
-	addrOut      = 0x15030 // fetch's 12 bytes
+	addrOut      = 0x15030 // fetch's 12 bytes, ai_chat's 16
 	addrReq      = 0x20000 // up to 0x40000
 	addrBody     = 0x60000 // up to 0x40000
 	addrValue    = 0x300000
 	addrBuf      = 0x600000
 	grownPages   = 160  // 0x300000 + 160 pages = 0xD00000: value and buffer up to 3 MiB
-	outsSize     = 0x3C // len_out, rev_out, value_out, out: dumped after each call
+	outsSize     = 0x40 // len_out, rev_out, value_out, out: dumped after each call
 	maxDump      = 0x10000
 	oob          = 0xFFFFFFF0 // a pointer out of any memory
 	sentinel     = 0xAA       // what buffers and outs hold before a call
@@ -219,6 +227,8 @@ func (c *vectorCall) encode(p *program) error {
 		args = []uint64{uint64(c.Handle)}
 	case "enqueue":
 		args = slices.Concat(arg("queue", addrStore, c.Queue), arg("body", addrValue, c.Body), buf)
+	case "ai_chat":
+		args = append(arg("request", addrReq, c.Req), ptr("out", addrOut))
 	default:
 		return fmt.Errorf("unknown function %q", c.Fn)
 	}
@@ -276,7 +286,14 @@ func (c *vectorCall) check(status, outs, buf []byte) error {
 		name string
 		want *uint32
 		at   int
-	}{{"handle", e.Handle, 0}, {"head_len", e.HeadLen, 4}, {"body_len", e.BodyLen, 8}} {
+	}{
+		{"handle", e.Handle, 0},
+		{"head_len", e.HeadLen, 4},
+		{"body_len", e.BodyLen, 8},
+		{"text_len", e.TextLen, 4},
+		{"prompt_tokens", e.PromptTokens, 8},
+		{"completion_tokens", e.CompletionTokens, 12},
+	} {
 		if got := binary.LittleEndian.Uint32(outs[addrOut-addrLenOut+f.at:]); f.want != nil && got != *f.want {
 			return fmt.Errorf("%s %d, want %d", f.name, got, *f.want)
 		}
@@ -334,6 +351,10 @@ func runVector(t *testing.T, v *vector, noRun bool) {
 	if v.Grants.Fetch {
 		grants.Fetcher = fetcher
 	}
+	ai := &scriptedAI{replies: v.AI}
+	if v.Grants.AI {
+		grants.AI = ai
+	}
 	logs := []logLine{}
 	denied := 0
 	run := &host.Run{
@@ -385,6 +406,9 @@ func runVector(t *testing.T, v *vector, noRun bool) {
 	}
 	if a.Jobs != nil && fmt.Sprint(queue.jobs) != fmt.Sprint(a.Jobs) {
 		t.Errorf("jobs enqueued: %+v, want %+v", queue.jobs, a.Jobs)
+	}
+	if a.Chats != nil && !reflect.DeepEqual(ai.chats(), a.Chats) {
+		t.Errorf("chats the endpoint got: %+v, want %+v", ai.chats(), a.Chats)
 	}
 	if a.Denied != nil && denied != *a.Denied {
 		t.Errorf("denied calls reported: %d, want %d", denied, *a.Denied)

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { Status, STATUS_NAMES } from "../dist/contract/host-abi.js";
 import type { BridgeReply, FetchRequest } from "../dist/testing/host/fetch-bridge.js";
-import { hostImports, type EnqueuedJob, type KvMode } from "../dist/testing/host/host-imports.js";
+import { hostImports, type AiChat, type EnqueuedJob, type KvMode } from "../dist/testing/host/host-imports.js";
 import { initialStores } from "../dist/testing/host/host-run.js";
 import type { KvSnapshot } from "../dist/testing/host/kv-stores.js";
 
@@ -30,6 +30,9 @@ interface Call {
     handle?: number;
     head_len?: number;
     body_len?: number;
+    text_len?: number;
+    prompt_tokens?: number;
+    completion_tokens?: number;
   };
   [arg: string]: unknown;
 }
@@ -43,8 +46,10 @@ interface Vector {
     max_value?: number;
     enqueue?: string[];
     max_job_size?: number;
+    ai?: boolean;
   };
   full_queues?: string[];
+  ai?: Array<{ text: string; prompt_tokens?: number; completion_tokens?: number } | { error: string }>;
   kv?: Record<string, Record<string, string>>;
   fetch?: Array<{ status: number; headers: Record<string, string[]>; body: string } | { error: string }>;
   calls: Call[];
@@ -54,6 +59,7 @@ interface Vector {
     sent?: Array<{ method: string; url: string; headers: Record<string, string[]>; body: string }>;
     logs?: Array<{ level: number; msg: string }>;
     enqueued?: Array<{ queue: string; body: Bytes; id: string }>;
+    chats?: Array<{ model: string; messages: Array<{ role: string; content: string }> }>;
     denied?: number;
   };
 }
@@ -82,6 +88,7 @@ function run(v: Vector) {
   const sent: FetchRequest[] = [];
   const logs: Array<{ level: number; msg: string }> = [];
   const enqueued: EnqueuedJob[] = [];
+  const chats: AiChat[] = [];
   let denied = 0;
   const kvGrants: Record<string, KvMode> = Object.fromEntries(
     Object.entries(v.grants.kv ?? {}).map(([s, m]) => [s, m === "read" ? "read" : "readwrite"]),
@@ -112,8 +119,12 @@ function run(v: Vector) {
       enqueueGrants: v.grants.enqueue ?? [],
       fullQueues: v.full_queues ?? [],
       maxJobSize: v.grants.max_job_size || 1 << 20,
-      aiGranted: false,
-      aiAnswers: [],
+      aiGranted: v.grants.ai === true,
+      aiAnswers: (v.ai ?? []).map((a) =>
+        "error" in a
+          ? { error: a.error as (typeof STATUS_NAMES)[number] }
+          : { text: a.text, promptTokens: a.prompt_tokens, completionTokens: a.completion_tokens },
+      ),
       deadline: Date.now() + 60_000,
       bridge: undefined as never,
     },
@@ -133,7 +144,7 @@ function run(v: Vector) {
       },
       log: (level, msg) => logs.push({ level, msg }),
       enqueue: (job) => enqueued.push(job),
-      aiChat: () => undefined,
+      aiChat: (call) => chats.push(call),
       denied: () => denied++,
     },
   ) as unknown as Record<string, (...args: Array<number | bigint>) => number | undefined>;
@@ -204,6 +215,9 @@ function run(v: Vector) {
       case "enqueue":
         args = [...arg("queue"), ...arg("body"), ...bufArgs()];
         break;
+      case "ai_chat":
+        args = [...arg("request"), (outPtr = out("out", 16))];
+        break;
       default:
         throw new Error(`${label}: unknown function`);
     }
@@ -214,7 +228,10 @@ function run(v: Vector) {
       ptr !== 0 && ptr !== OOB ? mem.subarray(ptr, ptr + size).every((b) => b === SENTINEL) : true;
     if (status !== Status.ok) {
       expect(untouched(buf, bufCap), `${label}: buffer untouched`).toBe(true);
-      expect(untouched(revOut, 8) && untouched(valueOut, 8) && untouched(outPtr, 12), `${label}: out-parameters untouched`).toBe(true);
+      expect(
+        untouched(revOut, 8) && untouched(valueOut, 8) && untouched(outPtr, c.fn === "ai_chat" ? 16 : 12),
+        `${label}: out-parameters untouched`,
+      ).toBe(true);
       if (status !== Status.buffer_too_small) expect(untouched(lenOut, 4), `${label}: len_out untouched`).toBe(true);
     }
     const len = lenOut && lenOut !== OOB ? view.getUint32(lenOut, true) : 0;
@@ -236,8 +253,12 @@ function run(v: Vector) {
     if (want.handle !== undefined) expect(view.getUint32(outPtr, true), `${label}: handle`).toBe(want.handle);
     if (want.head_len !== undefined) expect(view.getUint32(outPtr + 4, true), `${label}: head_len`).toBe(want.head_len);
     if (want.body_len !== undefined) expect(view.getUint32(outPtr + 8, true), `${label}: body_len`).toBe(want.body_len);
+    if (want.text_len !== undefined) expect(view.getUint32(outPtr + 4, true), `${label}: text_len`).toBe(want.text_len);
+    if (want.prompt_tokens !== undefined) expect(view.getUint32(outPtr + 8, true), `${label}: prompt_tokens`).toBe(want.prompt_tokens);
+    if (want.completion_tokens !== undefined)
+      expect(view.getUint32(outPtr + 12, true), `${label}: completion_tokens`).toBe(want.completion_tokens);
   });
-  return { stores, sent, logs, enqueued, denied };
+  return { stores, sent, logs, enqueued, chats, denied };
 }
 
 const files = readdirSync(DIR)
@@ -246,8 +267,8 @@ const files = readdirSync(DIR)
 const vectors = files.flatMap((f) => (JSON.parse(readFileSync(DIR + f, "utf8")) as Vector[]).map((v) => [`${f}: ${v.name}`, v] as const));
 
 describe("host ABI vectors (contract/host)", () => {
-  test("there are vectors for kv, fetch, enqueue and host_log", () => {
-    expect(files).toEqual(expect.arrayContaining(["enqueue.json", "fetch.json", "kv.json", "log.json"]));
+  test("there are vectors for kv, fetch, enqueue, ai_chat and host_log", () => {
+    expect(files).toEqual(expect.arrayContaining(["ai.json", "enqueue.json", "fetch.json", "kv.json", "log.json"]));
     expect(vectors.length).toBeGreaterThan(20);
   });
 
@@ -278,6 +299,11 @@ describe("host ABI vectors (contract/host)", () => {
       const jobs = got.enqueued.map((j) => ({ queue: j.queue, id: j.id, body: Buffer.from(j.body).toString("hex") }));
       expect(jobs, "after.enqueued").toEqual(want);
     }
+    if (after.chats !== undefined)
+      expect(
+        got.chats.map((c) => ({ model: c.model, messages: c.messages })),
+        "after.chats",
+      ).toEqual(after.chats);
     if (after.denied !== undefined) expect(got.denied, "after.denied").toBe(after.denied);
   });
 });

@@ -415,8 +415,11 @@ export function parseChatRequest(json: string): Omit<AiChat, "status"> {
   const messages = fields["messages"];
   if (typeof model !== "string") throw bad("model is not a string");
   if (!Array.isArray(messages) || messages.length === 0) throw bad("no messages");
+  // As Go's encoding/json: null (a message, a member) is the zero value.
   const out = messages.map((m: unknown) => {
-    const { role = "", content = "" } = (typeof m === "object" && m !== null ? m : {}) as Record<string, unknown>;
+    const fields = (typeof m === "object" && m !== null ? m : {}) as Record<string, unknown>;
+    const role = fields["role"] ?? "";
+    const content = fields["content"] ?? "";
     if (typeof role !== "string" || role === "" || typeof content !== "string") throw bad("a message without a role or with a bad content");
     return { role, content };
   });
