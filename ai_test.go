@@ -20,8 +20,9 @@ const aiKey = "sk-test-0123456789-secret"
 
 // fakeLLM is an OpenAI-compatible chat completions server on 127.0.0.1
 // (the network boundary): it answers "echo: <last message>" with fixed
-// usage; the message "fail" gets a 500 whose body echoes the key, "slow"
-// an answer only when its request is cancelled.
+// usage; the message "fail" gets a 500 whose body echoes the key,
+// "unauthorized" a 401, "big" an answer of 8 KiB, "slow" an answer only
+// when its request is cancelled.
 type fakeLLM struct {
 	mu        sync.Mutex
 	auth      []string // Authorization headers received
@@ -55,6 +56,11 @@ func newFakeLLM(t *testing.T) (*fakeLLM, *httptest.Server) {
 		case "fail":
 			http.Error(w, "upstream broke; key was "+aiKey, http.StatusInternalServerError)
 			return
+		case "unauthorized":
+			http.Error(w, `{"error":{"message":"Incorrect API key provided"}}`, http.StatusUnauthorized)
+			return
+		case "big":
+			last = strings.Repeat("b", 8<<10)
 		case "slow":
 			select {
 			case <-r.Context().Done():
@@ -84,7 +90,7 @@ func TestAIChat(t *testing.T) {
 	llm, srv := newFakeLLM(t)
 	t.Setenv("GOJINN_TEST_AI_KEY", aiKey)
 	wasm := testguest.Go(t, "testdata/guests/sdkgo-ai")
-	block := fmt.Sprintf("\t\tai {\n\t\t\tendpoint %s/v1\n\t\t\tmodel test-model\n\t\t\tapi_key {env.GOJINN_TEST_AI_KEY}\n\t\t}", srv.URL)
+	block := fmt.Sprintf("\t\tai {\n\t\t\tendpoint %s/v1\n\t\t\tmodel test-model\n\t\t\tapi_key {env.GOJINN_TEST_AI_KEY}\n\t\t\tmax_response 4KiB\n\t\t}", srv.URL)
 	tester, logFile := kvServer(t, block, fmt.Sprintf(`http://127.0.0.1:9080 {
 	handle /chat {
 		gojinn %[1]s {
@@ -133,6 +139,13 @@ func TestAIChat(t *testing.T) {
 		t.Errorf("upstream 500: %d %q, want 502 unavailable", status, got)
 	}
 
+	if status, got := post("/chat", "unauthorized"); status != 502 || got != "gojinn: chat: io_error\n" {
+		t.Errorf("upstream 401: %d %q, want 502 io_error", status, got)
+	}
+	if status, got := post("/chat", "big"); status != 502 || got != "gojinn: chat: too_large\n" {
+		t.Errorf("answer over max_response: %d %q, want 502 too_large", status, got)
+	}
+
 	start := time.Now()
 	if status, _ := post("/chat", "slow"); status != 504 {
 		t.Errorf("slow upstream: %d, want 504 (the handler's timeout)", status)
@@ -152,6 +165,17 @@ func TestAIChat(t *testing.T) {
 	})
 	if p := tokens(mfs, "ai-chat", "prompt"); p != 22 {
 		t.Errorf("prompt tokens %v, want 22", p)
+	}
+
+	// Caddy serves its config with the placeholder, not the key.
+	resp, err := http.Get("http://localhost:2999/config/apps/gojinn/ai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(cfg), "{env.GOJINN_TEST_AI_KEY}") || strings.Contains(string(cfg), aiKey) {
+		t.Errorf("served config %s, want the placeholder and not the key", cfg)
 	}
 
 	logs, err := os.ReadFile(logFile)
