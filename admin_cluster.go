@@ -2,7 +2,9 @@ package gojinn
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -13,7 +15,9 @@ import (
 )
 
 func init() {
-	adminRoutes = append(adminRoutes, caddy.AdminRoute{Pattern: "/gojinn/cluster", Handler: caddy.AdminHandlerFunc(serveCluster)})
+	adminRoutes = append(adminRoutes,
+		caddy.AdminRoute{Pattern: "/gojinn/cluster", Handler: caddy.AdminHandlerFunc(serveCluster)},
+		caddy.AdminRoute{Pattern: "/gojinn/cluster/remove", Handler: caddy.AdminHandlerFunc(serveClusterRemove)})
 }
 
 // clusterStatusTimeout bounds the JetStream calls of one status.
@@ -44,6 +48,43 @@ func serveCluster(w http.ResponseWriter, r *http.Request) error {
 		return apiErr(err)
 	}
 	return writeJSON(w, st)
+}
+
+// serveClusterRemove answers POST /gojinn/cluster/remove {"node": "n3"}:
+// removes a stopped node from the cluster for good (docs/cluster.md);
+// 409 while the node is still connected.
+func serveClusterRemove(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodPost {
+		return methodNotAllowed(r)
+	}
+	var req struct {
+		Node string `json:"node"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Node == "" {
+		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: fmt.Errorf(`want {"node": "<name>"}: %v`, err)}
+	}
+	app, err := runningApp()
+	if err != nil {
+		return err
+	}
+	if app.Cluster == nil {
+		return caddy.APIError{HTTPStatus: http.StatusNotFound, Err: errors.New("the running config has no cluster block")}
+	}
+	bus, err := app.Bus()
+	if err != nil {
+		return apiErr(err)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), clusterStatusTimeout)
+	defer cancel()
+	switch err := bus.RemoveNode(ctx, req.Node); {
+	case errors.Is(err, natsbus.ErrNodeAlive):
+		return caddy.APIError{HTTPStatus: http.StatusConflict, Err: err}
+	case errors.Is(err, natsbus.ErrUnknownNode):
+		return caddy.APIError{HTTPStatus: http.StatusNotFound, Err: err}
+	case err != nil:
+		return apiErr(err)
+	}
+	return writeJSON(w, map[string]string{"removed": req.Node})
 }
 
 // clusterSample is the cluster's state for a metrics scrape; nil until

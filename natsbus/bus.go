@@ -107,8 +107,15 @@ type shared struct {
 	// replicas is how many copies of each stream and store JetStream
 	// keeps: 1, or the cluster's replicas.
 	replicas int
-	log      *zap.Logger
-	unlock   func() // releases the store directory's lock
+	// opts are the embedded server's options, for a reload that adds
+	// the system account's user (systemAuth).
+	opts *server.Options
+	// sysMu guards sysAuth, which connects to the embedded server in
+	// the system account (RemoveNode); nil until first needed.
+	sysMu   sync.Mutex
+	sysAuth nats.Option
+	log     *zap.Logger
+	unlock  func() // releases the store directory's lock
 }
 
 var (
@@ -261,6 +268,7 @@ func startEmbedded(cfg Config) (s *shared, err error) {
 			return nil, err
 		}
 	}
+	saved := opts.Clone() // NewServer owns opts
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("natsbus: embedded NATS server: %w", err)
@@ -298,7 +306,7 @@ func startEmbedded(cfg Config) (s *shared, err error) {
 	}
 	return &shared{
 		srv: srv, nc: nc, js: js, sync: syncSetting(cfg), mqtt: cfg.MQTT.key(), log: cfg.Logger, unlock: unlock,
-		cluster: cfg.Cluster.key(), replicas: cfg.Cluster.replicas(),
+		cluster: cfg.Cluster.key(), replicas: cfg.Cluster.replicas(), opts: saved,
 	}, nil
 }
 
