@@ -30,16 +30,9 @@ func serveCluster(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet {
 		return methodNotAllowed(r)
 	}
-	app, err := runningApp()
+	bus, err := clusterBus()
 	if err != nil {
 		return err
-	}
-	if app.Cluster == nil {
-		return caddy.APIError{HTTPStatus: http.StatusNotFound, Err: errors.New("the running config has no cluster block")}
-	}
-	bus, err := app.Bus()
-	if err != nil {
-		return apiErr(err)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), clusterStatusTimeout)
 	defer cancel()
@@ -63,16 +56,9 @@ func serveClusterRemove(w http.ResponseWriter, r *http.Request) error {
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Node == "" {
 		return caddy.APIError{HTTPStatus: http.StatusBadRequest, Err: fmt.Errorf(`want {"node": "<name>"}: %v`, err)}
 	}
-	app, err := runningApp()
+	bus, err := clusterBus()
 	if err != nil {
 		return err
-	}
-	if app.Cluster == nil {
-		return caddy.APIError{HTTPStatus: http.StatusNotFound, Err: errors.New("the running config has no cluster block")}
-	}
-	bus, err := app.Bus()
-	if err != nil {
-		return apiErr(err)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), clusterStatusTimeout)
 	defer cancel()
@@ -85,6 +71,23 @@ func serveClusterRemove(w http.ResponseWriter, r *http.Request) error {
 		return apiErr(err)
 	}
 	return writeJSON(w, map[string]string{"removed": req.Node})
+}
+
+// clusterBus is the running config's bus, an API error without a
+// cluster block.
+func clusterBus() (*natsbus.Bus, error) {
+	app, err := runningApp()
+	if err != nil {
+		return nil, err
+	}
+	if app.Cluster == nil {
+		return nil, caddy.APIError{HTTPStatus: http.StatusNotFound, Err: errors.New("the running config has no cluster block")}
+	}
+	bus, err := app.Bus()
+	if err != nil {
+		return nil, apiErr(err)
+	}
+	return bus, nil
 }
 
 // clusterSample is the cluster's state for a metrics scrape; nil until
