@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caddyserver/caddy/v2/caddytest"
+
 	"github.com/gojinn/gojinn/internal/testguest"
 )
 
@@ -198,4 +200,19 @@ func tokens(mfs families, handler, kind string) float64 {
 		}
 	}
 	return -1
+}
+
+// In JSON, the ai grant without an ai block, or a block whose endpoint is
+// not an http(s) URL, fails the load, saying so.
+func TestAIGrantJSONErrors(t *testing.T) {
+	wasm := testguest.Go(t, "testdata/guests/sdkgo-ai")
+	for app, want := range map[string]string{
+		`{}`: `ai: no ai block in the gojinn global options`,
+		`{"ai": {"endpoint": "ftp://127.0.0.1/v1"}}`: `ai: endpoint \"ftp://127.0.0.1/v1\" is not an http or https URL`,
+	} {
+		cfg := fmt.Sprintf(`{"admin": {"listen": "localhost:2999"}, "apps": {"gojinn": %s,
+			"http": {"servers": {"s": {"listen": ["127.0.0.1:9080"],
+			"routes": [{"handle": [{"handler": "gojinn", "path": %q, "ai": true}]}]}}}}}`, app, wasm)
+		caddytest.AssertLoadError(t, cfg, "json", want)
+	}
 }
