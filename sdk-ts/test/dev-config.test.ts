@@ -35,6 +35,7 @@ const CADDYFILE = `{
 			fetch_max_body 2KB
 			fetch_max_calls 3
 			enqueue orders
+			ai
 			pool_size 4
 			mount ./data /data {
 				read_only
@@ -65,6 +66,7 @@ describe("the Caddyfile block", () => {
         kv: { sessions: "readwrite", settings: "read" },
         fetch: ["https://api.example.com", "http://127.0.0.1:9000", "https://*.example.org"],
         enqueue: ["orders"],
+        ai: true,
       },
     });
     expect(ignored).toEqual(["pool_size", "mount (unknown to gojinn dev)"]);
@@ -81,6 +83,7 @@ describe("the Caddyfile block", () => {
     ["kv mode", "kv s write", /Caddyfile:3: kv s write: expected <store> \[read\]/],
     ["fuel", "fuel_limit 1e9", /expected one whole number/],
     ["size", "max_body_size lots", /expected one size/],
+    ["ai", "ai gpt", /Caddyfile:3: ai gpt: expected no argument/],
   ])("a bad %s is an error naming the line", (_, line, message) => {
     const [block] = handlerBlocks(`:80 {\n\tgojinn h.wasm {\n\t\t${line}\n\t}\n}\n`);
     expect(() => settingsFromBlock(block!, "Caddyfile")).toThrow(message);

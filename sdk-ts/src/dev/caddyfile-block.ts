@@ -115,6 +115,7 @@ export function settingsFromBlock(block: HandlerBlock, where: string): { setting
   const kv: Record<string, KvMode> = {};
   const fetch: string[] = [];
   const enqueue: string[] = [];
+  let ai = false;
   for (const { name, args, line } of block.options) {
     const bad = (want: string): Error => new Error(`${where}:${line}: ${name} ${args.join(" ")}: expected ${want}`);
     const size = (): number => {
@@ -170,15 +171,20 @@ export function settingsFromBlock(block: HandlerBlock, where: string): { setting
       case "enqueue":
         enqueue.push(...args);
         break;
+      case "ai":
+        if (args.length !== 0) throw bad("no argument");
+        ai = true;
+        break;
       default:
         ignored.push(NOT_SIMULATED.has(name) ? name : `${name} (unknown to gojinn dev)`);
     }
   }
-  if (Object.keys(kv).length || fetch.length || enqueue.length) {
+  if (Object.keys(kv).length || fetch.length || enqueue.length || ai) {
     settings.grants = {
       ...(Object.keys(kv).length ? { kv } : {}),
       ...(fetch.length ? { fetch } : {}),
       ...(enqueue.length ? { enqueue } : {}),
+      ...(ai ? { ai } : {}),
     };
   }
   return { settings, ignored };

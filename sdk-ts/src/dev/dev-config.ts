@@ -41,6 +41,7 @@ const KEYS: ReadonlyArray<keyof DevSettings> = [
   "maxJobSize",
   "maxBodyBytes",
   "fetchReplies",
+  "aiAnswers",
 ];
 
 /** Where the settings came from, for the start-up line. */
