@@ -200,6 +200,17 @@ func (nd *node) adminGet(path string, v any) error {
 	return json.NewDecoder(resp.Body).Decode(v)
 }
 
+// adminPost posts body to the node's admin route path: status and body.
+func (nd *node) adminPost(path, body string) (int, string) {
+	resp, err := client.Post("http://127.0.0.1:"+nd.admin+path, "application/json", strings.NewReader(body))
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 // inParallel runs do(i) for every i below n on workers goroutines.
 func inParallel(n, workers int, do func(i int)) {
 	var wg sync.WaitGroup
@@ -237,7 +248,8 @@ func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
 // none lost); a node that comes back reads what was written while it was
 // down; an @every 1s schedule fires once per second across the cluster,
 // also when the node that ran it dies; a node with the wrong cluster
-// password is refused.
+// password is refused; a dead node is removed through the admin API, and
+// the other two go on.
 func TestClusterOfThreeNodes(t *testing.T) {
 	caddyBin := filepath.Join(testguest.Root(), "bin", "caddy")
 	if _, err := os.Stat(caddyBin); err != nil {
@@ -495,6 +507,51 @@ func TestClusterOfThreeNodes(t *testing.T) {
 		// nothing of the cluster's.
 		if status, _, err := intruder.kv("get count hits"); err == nil && status == "0" {
 			t.Fatal("a node with the wrong cluster password reads the cluster's store")
+		}
+	})
+	t.Run("a dead node removed", func(t *testing.T) {
+		var live []*node
+		var dead *node
+		for _, nd := range nodes {
+			if nd.alive() {
+				live = append(live, nd)
+			} else {
+				dead = nd
+			}
+		}
+		if dead == nil {
+			dead, live = nodes[2], nodes[:2]
+			dead.kill9()
+		}
+		if status, b := live[0].adminPost("/gojinn/cluster/remove", `{"node": "`+live[1].name+`"}`); status != http.StatusConflict {
+			t.Fatalf("removing %s, which is up: %d %s, want 409", live[1].name, status, b)
+		}
+		waitFor(t, dead.name+" removed", 30*time.Second, func() bool {
+			status, b := live[0].adminPost("/gojinn/cluster/remove", `{"node": "`+dead.name+`"}`)
+			if status != http.StatusOK && status != http.StatusConflict && status != http.StatusServiceUnavailable {
+				t.Fatalf("removing the dead %s: %d %s", dead.name, status, b)
+			}
+			return status == http.StatusOK
+		})
+		var st struct {
+			Size  int `json:"size"`
+			Nodes []struct {
+				Name string `json:"name"`
+			} `json:"nodes"`
+		}
+		waitFor(t, "the meta group without "+dead.name, 30*time.Second, func() bool {
+			if err := live[1].adminGet("/gojinn/cluster", &st); err != nil || st.Size != 2 {
+				return false
+			}
+			for _, n := range st.Nodes {
+				if n.Name == dead.name {
+					return false
+				}
+			}
+			return true
+		})
+		if status, _, err := live[1].kv("set count after-removal yes"); err != nil || status != "0" {
+			t.Fatalf("a write after the removal: %q %v", status, err)
 		}
 	})
 	t.Logf("whole test: %v", time.Since(began).Round(time.Millisecond))
