@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 
 	"github.com/gojinn/gojinn/host"
 )
@@ -61,6 +62,13 @@ func TestClusterRemoveNode(t *testing.T) {
 		return i >= 0 && st.Stores[i].Leader != "" && st.Stores[i].Leader != "n3" &&
 			!slices.ContainsFunc(st.Stores[i].Followers, func(f StoreReplica) bool { return f.Node == "n3" })
 	})
+	// The system account's user came with a reload of the server's
+	// options: the client listener still refuses anonymous clients.
+	addr := buses[0].shared.srv.Addr().String()
+	if nc, err := nats.Connect("nats://"+addr, nats.Timeout(5*time.Second)); err == nil {
+		nc.Close()
+		t.Fatal("an anonymous client connected to the node's client listener after the removal")
+	}
 	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	if _, err := kv.Set(wctx, "s", "k", []byte("after"), 0); err != nil {
