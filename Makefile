@@ -93,7 +93,7 @@ test-go:
 	@# repeated there, out of the Caddy log lines they are buried in.
 	@mkdir -p bin; set -o pipefail; $(GO) test -count=1 -timeout 25m ./... 2>&1 | tee bin/test-go.log || { \
 		echo "== failed Go tests (full output: bin/test-go.log) =="; \
-		grep -E -- '--- FAIL|^panic:|^FAIL|_test\.go:[0-9]+:' bin/test-go.log | grep -v '^{' | tail -60; exit 1; }
+		grep -E -o -- '--- FAIL.*|^panic:.*|^FAIL.*|^[[:space:]]+[[:alnum:]_./-]+\.go:[0-9]+: .*' bin/test-go.log | tail -60; exit 1; }
 	# The engine under the race detector: isolation is the product.
 	$(GO) test -race -count=1 -timeout 10m ./sandbox/
 

@@ -17,7 +17,7 @@ import (
 // log line, and runs nothing.
 func TestEnqueueFromGuest(t *testing.T) {
 	probe := testguest.WAT(t, "queue-probe")
-	block := dataDirBlock(t.TempDir()) + fmt.Sprintf("\n\t\tqueue orders %s {\n\t\t}\n\t\tqueue billing %s {\n\t\t}", probe, probe)
+	block := dataDirBlock(stateDir(t)) + fmt.Sprintf("\n\t\tqueue orders %s {\n\t\t}\n\t\tqueue billing %s {\n\t\t}", probe, probe)
 	site := fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tenqueue orders\n\t}\n}\n", testguest.WAT(t, "kv-do"))
 	tester, logFile := kvServer(t, block, site)
 
@@ -53,7 +53,7 @@ func TestEnqueueFromGuest(t *testing.T) {
 // A grant of a queue the gojinn app lacks fails the load, naming it.
 func TestEnqueueGrantUnknownQueue(t *testing.T) {
 	probe := testguest.WAT(t, "queue-probe")
-	cfg := kvGlobals(t.TempDir()+"/caddy.log", dataDirBlock(t.TempDir())+"\n\t\tqueue orders "+probe) +
+	cfg := kvGlobals(t.TempDir()+"/caddy.log", dataDirBlock(stateDir(t))+"\n\t\tqueue orders "+probe) +
 		fmt.Sprintf("\nhttp://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tenqueue orders shipping\n\t}\n}\n", testguest.WAT(t, "kv-do"))
 	caddytest.AssertLoadError(t, cfg, "caddyfile", "enqueue: no queue \\\"shipping\\\" in the gojinn global options")
 }
@@ -64,7 +64,7 @@ func TestEnqueueGrantUnknownQueue(t *testing.T) {
 func TestEnqueueFromGoSDK(t *testing.T) {
 	probe := testguest.WAT(t, "queue-probe")
 	wasm := testguest.Go(t, "sdkgo-enqueue")
-	block := dataDirBlock(t.TempDir()) + fmt.Sprintf("\n\t\tqueue orders %s {\n\t\t}", probe)
+	block := dataDirBlock(stateDir(t)) + fmt.Sprintf("\n\t\tqueue orders %s {\n\t\t}", probe)
 	tester, logFile := kvServer(t, block, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tenqueue orders\n\t}\n}\n", wasm))
 
 	resp, id := do(t, tester, newRequest(t, "POST", base+"/?queue=orders", strings.NewReader("go-order-7")))
@@ -91,7 +91,7 @@ func TestEnqueueFromGoSDK(t *testing.T) {
 func TestEnqueueFromQueueFunction(t *testing.T) {
 	probe := testguest.WAT(t, "queue-probe")
 	wasm := testguest.Go(t, "sdkgo-enqueue")
-	block := dataDirBlock(t.TempDir()) + fmt.Sprintf("\n\t\tqueue first %s {\n\t\t\tenqueue second\n\t\t}\n\t\tqueue second %s {\n\t\t}", wasm, probe)
+	block := dataDirBlock(stateDir(t)) + fmt.Sprintf("\n\t\tqueue first %s {\n\t\t\tenqueue second\n\t\t}\n\t\tqueue second %s {\n\t\t}", wasm, probe)
 	tester, logFile := kvServer(t, block, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tenqueue first\n\t}\n}\n", wasm))
 
 	resp, id := do(t, tester, newRequest(t, "POST", base+"/?queue=first", strings.NewReader("second chained-9")))
@@ -124,7 +124,7 @@ func TestEnqueueGrantJSONErrors(t *testing.T) {
 // A full queue (max_jobs 1, its one job still running) answers
 // unavailable to a guest (natsbus maps the full stream to ErrUnavailable).
 func TestEnqueueFullQueue(t *testing.T) {
-	block := dataDirBlock(t.TempDir()) + fmt.Sprintf("\n\t\tqueue busy %s {\n\t\t\tmax_jobs 1\n\t\t\ttimeout 5s\n\t\t\tgrace_period 1s\n\t\t}", testguest.WAT(t, "sleep"))
+	block := dataDirBlock(stateDir(t)) + fmt.Sprintf("\n\t\tqueue busy %s {\n\t\t\tmax_jobs 1\n\t\t\ttimeout 5s\n\t\t\tgrace_period 1s\n\t\t}", testguest.WAT(t, "sleep"))
 	tester, _ := kvServer(t, block, fmt.Sprintf("http://127.0.0.1:9080 {\n\tgojinn %s {\n\t\tenqueue busy\n\t}\n}\n", testguest.WAT(t, "kv-do")))
 	if got := kvDo(t, tester.Client, base, "enqueue busy one"); !strings.HasPrefix(got, "0 ") {
 		t.Fatalf("first job: %q, want 0 (ok) and an id", got)

@@ -26,7 +26,7 @@ func TestExamplesCaddyfile(t *testing.T) {
 	cfg = cfg[strings.Index(cfg, "\n}\n")+3:]
 	cfg = regexp.MustCompile(`http://127.0.0.1:8080, http://localhost:8080`).ReplaceAllString(cfg, "http://127.0.0.1:9080")
 	// The stores start empty, in the test's own data directory.
-	tester, _ := kvServer(t, "\t\tdata_dir "+t.TempDir(), cfg)
+	tester, _ := kvServer(t, "\t\tdata_dir "+stateDir(t), cfg)
 
 	cases := []struct {
 		method, path, body string

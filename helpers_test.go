@@ -126,3 +126,31 @@ func readFile(t *testing.T, path string) string {
 func getenv(k string) string { return os.Getenv(k) }
 
 func guestPath(t *testing.T, name string) string { return testguest.WAT(t, name) }
+
+// stateDir is a temporary directory for the gojinn app's data_dir. The
+// test's config is unloaded before the directory is removed: caddytest
+// keeps a test's config running until the next test loads its own, and
+// the embedded NATS server writing into the directory meanwhile made its
+// removal fail ("directory not empty").
+func stateDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Cleanup(func() { unloadConfig(t) }) // runs before the removal: cleanups run last first
+	return dir
+}
+
+// unloadConfig replaces the running config with one that only keeps the
+// admin endpoint caddytest uses: the old config's apps are stopped
+// before the load answers.
+func unloadConfig(t *testing.T) {
+	resp, err := http.Post("http://localhost:2999/load", "application/json",
+		strings.NewReader(`{"admin":{"listen":"localhost:2999"}}`))
+	if err != nil {
+		t.Logf("unloading the test's config: %v", err)
+		return
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Logf("unloading the test's config: %s", resp.Status)
+	}
+}

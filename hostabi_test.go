@@ -17,7 +17,7 @@ func TestHostBadPointers(t *testing.T) {
 		fetch http://127.0.0.1:9
 	}
 }`, testguest.WAT(t, "host-badptr"))
-	tester, _ := kvServer(t, dataDirBlock(t.TempDir()), site)
+	tester, _ := kvServer(t, dataDirBlock(stateDir(t)), site)
 	for range 2 {
 		resp, body := do(t, tester, newRequest(t, "GET", base+"/", nil))
 		if resp.StatusCode != 200 || body != "5 5 5 5" {

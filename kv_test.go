@@ -102,7 +102,7 @@ func dataDirBlock(dir string) string { return "\t\tdata_dir " + dir }
 // TestKVCounter: 500 concurrent increments of one key each get a distinct
 // value, and the key ends at exactly 500.
 func TestKVCounter(t *testing.T) {
-	tester, _ := kvServer(t, dataDirBlock(t.TempDir()), kvSite(t, "9080", map[string]string{"/*": "sessions"}))
+	tester, _ := kvServer(t, dataDirBlock(stateDir(t)), kvSite(t, "9080", map[string]string{"/*": "sessions"}))
 	const n = 500
 	var wg sync.WaitGroup
 	answers := make(chan string, n)
@@ -132,7 +132,7 @@ func TestKVCounter(t *testing.T) {
 
 // TestKVOperations: every operation through Caddy, with its statuses.
 func TestKVOperations(t *testing.T) {
-	tester, _ := kvServer(t, dataDirBlock(t.TempDir()), kvSite(t, "9080", map[string]string{"/*": "sessions"}))
+	tester, _ := kvServer(t, dataDirBlock(stateDir(t)), kvSite(t, "9080", map[string]string{"/*": "sessions"}))
 	c, url := tester.Client, base+"/"
 	kvWant(t, c, url, "get sessions k", "1")
 	set := kvDo(t, c, url, "set sessions k v1")
@@ -166,7 +166,7 @@ func mustAtoi(t *testing.T, s string) int {
 
 // TestKVTTL: a key set with a TTL expires; one without stays.
 func TestKVTTL(t *testing.T) {
-	tester, _ := kvServer(t, dataDirBlock(t.TempDir()), kvSite(t, "9080", map[string]string{"/*": "sessions"}))
+	tester, _ := kvServer(t, dataDirBlock(stateDir(t)), kvSite(t, "9080", map[string]string{"/*": "sessions"}))
 	c, url := tester.Client, base+"/"
 	if got := kvDo(t, c, url, "set sessions short v 1"); !strings.HasPrefix(got, "0 ") {
 		t.Fatalf("set with a TTL: %q", got)
@@ -189,7 +189,7 @@ func TestKVTTL(t *testing.T) {
 // TestKVGrants: stores are shared by name between handlers; a store not
 // granted is denied, and so is a write to a read-only one.
 func TestKVGrants(t *testing.T) {
-	tester, logFile := kvServer(t, dataDirBlock(t.TempDir()), kvSite(t, "9080", map[string]string{
+	tester, logFile := kvServer(t, dataDirBlock(stateDir(t)), kvSite(t, "9080", map[string]string{
 		"/rw/*":   "settings;sessions",
 		"/ro/*":   "settings read",
 		"/none/*": "",
@@ -224,7 +224,7 @@ func TestKVGrants(t *testing.T) {
 // TestKVListPaging: keys come in byte order, by prefix, a page at a time
 // (a page holds at most 64 KiB of keys: 70 keys of 1,000 bytes need two).
 func TestKVListPaging(t *testing.T) {
-	tester, _ := kvServer(t, dataDirBlock(t.TempDir()), kvSite(t, "9080", map[string]string{"/*": "sessions"}))
+	tester, _ := kvServer(t, dataDirBlock(stateDir(t)), kvSite(t, "9080", map[string]string{"/*": "sessions"}))
 	c, url := tester.Client, base+"/"
 	var long []string
 	for i := range 70 {
@@ -274,7 +274,7 @@ func TestKVListPaging(t *testing.T) {
 // TestKVWithoutGrantsStartsNothing: a config whose handlers have no kv
 // grant starts no NATS server; its store directory stays empty.
 func TestKVWithoutGrantsStartsNothing(t *testing.T) {
-	dir := t.TempDir()
+	dir := stateDir(t)
 	tester, logFile := kvServer(t, dataDirBlock(dir), kvSite(t, "9080", map[string]string{"/*": ""}))
 	kvWant(t, tester.Client, base+"/", "get sessions k", "2")
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
@@ -289,7 +289,7 @@ func TestKVWithoutGrantsStartsNothing(t *testing.T) {
 // the log); a config without grants stops it; the data is still there
 // when the next config starts it again.
 func TestKVAcrossReloads(t *testing.T) {
-	dir := t.TempDir()
+	dir := stateDir(t)
 	site := kvSite(t, "9080", map[string]string{"/*": "sessions"})
 	tester, logFile := kvServer(t, dataDirBlock(dir), site)
 	c, url := tester.Client, base+"/"

@@ -29,7 +29,7 @@ func TestMQTTLatency(t *testing.T) {
 	}
 	wasm := testguest.WAT(t, "echo-stderr")
 	port := freeTCPPort(t)
-	block := fmt.Sprintf("%s\n\t\tmqtt_listen 127.0.0.1:%s\n\t\tmqtt \"bench/#\" %s", dataDirBlock(t.TempDir()), port, wasm)
+	block := fmt.Sprintf("%s\n\t\tmqtt_listen 127.0.0.1:%s\n\t\tmqtt \"bench/#\" %s", dataDirBlock(stateDir(t)), port, wasm)
 	_, logFile := kvServer(t, block, "http://127.0.0.1:9080 {\n\trespond ok\n}\n")
 
 	c := dialMQTT(t, port)

@@ -107,7 +107,7 @@ func TestMQTTDelivers(t *testing.T) {
 			max_attempts 3
 			backoff 100ms 200ms
 			timeout 10s
-		}`, dataDirBlock(t.TempDir()), port, wasm)
+		}`, dataDirBlock(stateDir(t)), port, wasm)
 	_, logFile := kvServer(t, block, "http://127.0.0.1:9080 {\n\trespond ok\n}\n")
 
 	publish(t, port, "sensors/kitchen/temperature", "21.5")
@@ -204,7 +204,7 @@ func mqttCount(mfs families, filter, outcome string) float64 {
 func TestMQTTConfinement(t *testing.T) {
 	wasm := testguest.Go(t, "mqtt-go")
 	port := freeTCPPort(t)
-	block := fmt.Sprintf("%s\n\t\tmqtt_listen 127.0.0.1:%s\n\t\tmqtt \"sensors/#\" %s", dataDirBlock(t.TempDir()), port, wasm)
+	block := fmt.Sprintf("%s\n\t\tmqtt_listen 127.0.0.1:%s\n\t\tmqtt \"sensors/#\" %s", dataDirBlock(stateDir(t)), port, wasm)
 	tester, logFile := kvServer(t, block, kvSite(t, "9080", map[string]string{"/*": "sessions"}))
 	url := "http://127.0.0.1:9080/"
 	kvWant(t, tester.Client, url, "set sessions greeting hello", "0 1")
@@ -294,7 +294,7 @@ func TestMQTTAuthOverTLS(t *testing.T) {
 	port := freeTCPPort(t)
 	cert, key := selfSignedCert(t)
 	t.Setenv("GOJINN_TEST_MQTT_PASSWORD", "s3cret-pw")
-	dataDir := dataDirBlock(t.TempDir())
+	dataDir := dataDirBlock(stateDir(t))
 	block := func(filter string) string {
 		return fmt.Sprintf(`%s
 		mqtt_listen 127.0.0.1:%s
@@ -385,7 +385,7 @@ func selfSignedCert(t *testing.T) (cert, key string) {
 func TestMQTTReloadMidRun(t *testing.T) {
 	loop, sink := testguest.WAT(t, "loop"), testguest.Go(t, "mqtt-go")
 	port := freeTCPPort(t)
-	dataDir := dataDirBlock(t.TempDir())
+	dataDir := dataDirBlock(stateDir(t))
 	block := func(wasm string) string {
 		return fmt.Sprintf("%s\n\t\tmqtt_listen 127.0.0.1:%s\n\t\tmqtt \"slow/#\" %s {\n\t\t\ttimeout 60s\n\t\t}", dataDir, port, wasm)
 	}

@@ -27,7 +27,7 @@ func queueServer(t *testing.T, queues, site string) (*caddytest.Tester, string) 
 	logFile := filepath.Join(t.TempDir(), "caddy.log")
 	probe := guestPath(t, "queue-probe")
 	g := strings.TrimSuffix(globals(logFile), "}\n")
-	g += fmt.Sprintf("\tgojinn {\n\t\tdata_dir %s\n%s\n\t}\n}\n", t.TempDir(), strings.ReplaceAll(queues, "PROBE", probe))
+	g += fmt.Sprintf("\tgojinn {\n\t\tdata_dir %s\n%s\n\t}\n}\n", stateDir(t), strings.ReplaceAll(queues, "PROBE", probe))
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{TestRequestTimeout: 30 * time.Second, LoadRequestTimeout: 2 * time.Minute})
 	tester.InitServer(g+"\n"+strings.ReplaceAll(site, "PROBE", probe), "caddyfile")
 	if t.Failed() {

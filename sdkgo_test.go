@@ -35,7 +35,7 @@ func TestSDKGoKV(t *testing.T) {
 	route := func(path, extra string) string {
 		return fmt.Sprintf("\thandle_path %s/* {\n\t\tgojinn %s {\n\t\t\tpool_size 2\n%s\t\t}\n\t}\n", path, wasm, extra)
 	}
-	tester, _ := kvServer(t, dataDirBlock(t.TempDir()), "http://127.0.0.1:9080 {\n"+
+	tester, _ := kvServer(t, dataDirBlock(stateDir(t)), "http://127.0.0.1:9080 {\n"+
 		route("/kv", "\t\t\tkv kv-go\n")+
 		route("/ro", "\t\t\tenv KV_STORE kv-go\n\t\t\tkv kv-go read\n")+
 		route("/denied", "\t\t\tenv KV_STORE secret\n\t\t\tkv kv-go\n")+
