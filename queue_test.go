@@ -385,12 +385,12 @@ func TestQueueSurvivesKill(t *testing.T) {
 http://127.0.0.1:%s {
 	gojinn_enqueue slow
 }
-`, admin, port, t.TempDir(), guestPath(t, "slow"), port)
+`, admin, port, t.TempDir(), guestPath(t, "nap"), port)
 	url := "http://127.0.0.1:" + port + "/"
 	c := &http.Client{Timeout: 30 * time.Second}
 	p := startCaddy(t, bin, caddyfile, url+"warmup")
 	ids := []string{}
-	for i := range 40 {
+	for i := range 40 { // 300 ms each, 4 at once: runs in flight for 3 s
 		ids = append(ids, enqueue(t, c, url, fmt.Sprint("job-", i), nil))
 	}
 	jobURL := "http://127.0.0.1:" + admin + "/gojinn/jobs/"

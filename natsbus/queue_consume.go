@@ -119,21 +119,26 @@ func (c *Consumer) handle(msg jetstream.Msg) {
 	}
 	switch {
 	case out.OK:
+		// The state first: a process killed between the two then runs the
+		// job again (the ack never came) and ends it done; the other way
+		// round, the job stayed "running" for ever (TestQueueSurvivesKill).
+		q.setState(c.ctx, job.ID, JobState{State: StateDone, Attempts: job.Attempt})
 		if err := msg.DoubleAck(c.ctx); err != nil {
 			c.report(fmt.Errorf("queue %s: acknowledging job %s: %w", q.cfg.Name, job.ID, err))
 			return
 		}
-		q.setState(c.ctx, job.ID, JobState{State: StateDone, Attempts: job.Attempt})
 		if c.ev.Done != nil {
 			c.ev.Done(time.Since(job.EnqueuedAt))
 		}
 	case job.Attempt >= q.cfg.MaxAttempts:
 		c.bury(msg, job, job.Attempt, out)
 	default:
+		// The state before the nak, so the next attempt's "running" comes
+		// after it.
+		q.setState(c.ctx, job.ID, JobState{State: StateRetrying, Attempts: job.Attempt, Reason: out.Reason})
 		if err := msg.NakWithDelay(q.Backoff(job.Attempt)); err != nil {
 			c.report(fmt.Errorf("queue %s: job %s: %w", q.cfg.Name, job.ID, err))
 		}
-		q.setState(c.ctx, job.ID, JobState{State: StateRetrying, Attempts: job.Attempt, Reason: out.Reason})
 		if c.ev.Retried != nil {
 			c.ev.Retried()
 		}
