@@ -30,6 +30,9 @@ type fakeABI struct {
 
 	aiStatus status // what ai_chat answers (ok: the text is body)
 	aiReq    []byte // the request object the guest sent
+
+	sqlStatus status // what sql_query and sql_exec answer; body is what their handle holds (no handle when nil)
+	sqlReq    []byte // the request object the guest sent
 }
 
 type fakeEntry struct {
@@ -200,4 +203,21 @@ func (f *fakeABI) aiChat(request []byte) (uint32, uint32, status) {
 		return 0, 0, f.aiStatus
 	}
 	return 7, uint32(len(f.body)), statusOK
+}
+
+func (f *fakeABI) sqlQuery(request []byte) (uint32, uint32, status) {
+	return f.sqlCall("sql_query", request)
+}
+
+func (f *fakeABI) sqlExec(request []byte) (uint32, uint32, status) {
+	return f.sqlCall("sql_exec", request)
+}
+
+func (f *fakeABI) sqlCall(name string, request []byte) (uint32, uint32, status) {
+	f.record(name)
+	f.sqlReq = slices.Clone(request)
+	if f.body == nil {
+		return 0, 0, f.sqlStatus
+	}
+	return 7, uint32(len(f.body)), f.sqlStatus
 }

@@ -9,13 +9,15 @@ import "errors"
 var (
 	// ErrNotFound: no such key (Get, Update).
 	ErrNotFound = errors.New("not_found")
-	// ErrDenied: the store, a write to a read-only store, the URL or the
-	// address is not granted to this handler.
+	// ErrDenied: the store, a write to a read-only store, the URL, the
+	// address or the database is not granted to this handler, or the
+	// database refused a write under a read grant.
 	ErrDenied = errors.New("denied")
 	// ErrTooLarge: a key, value, store, body or response over its limit.
 	ErrTooLarge = errors.New("too_large")
 	// ErrInvalid: a bad argument (invalid UTF-8, a bad key or store name,
-	// a TTL out of range, a value Increment cannot add to).
+	// a TTL out of range, a value Increment cannot add to), or an SQL
+	// error (syntax, unknown table or column).
 	ErrInvalid = errors.New("invalid")
 	// ErrUnavailable: the backend cannot be reached (NATS down, DNS
 	// failure, connection refused), or the program is not running under
@@ -28,7 +30,8 @@ var (
 	ErrIO = errors.New("io_error")
 	// ErrExists: Create found the key.
 	ErrExists = errors.New("exists")
-	// ErrConflict: Update found another revision.
+	// ErrConflict: Update found another revision, or a statement violated
+	// an SQL constraint (unique, foreign key, not null, check).
 	ErrConflict = errors.New("conflict")
 	// ErrLimit: a per-run count is used up (fetch_max_calls).
 	ErrLimit = errors.New("limit")

@@ -50,3 +50,7 @@ func (hostABI) fetchClose(uint32) status { return statusUnavailable }
 func (hostABI) enqueue(string, []byte, []byte) (uint32, status) { return 0, statusUnavailable }
 
 func (hostABI) aiChat([]byte) (uint32, uint32, status) { return 0, 0, statusUnavailable }
+
+func (hostABI) sqlQuery([]byte) (uint32, uint32, status) { return 0, 0, statusUnavailable }
+
+func (hostABI) sqlExec([]byte) (uint32, uint32, status) { return 0, 0, statusUnavailable }

@@ -3,6 +3,7 @@
 package gojinn
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"testing"
@@ -23,6 +24,9 @@ func TestOutsideGojinn(t *testing.T) {
 	}
 	if id, err := Enqueue("orders", []byte("x")); !errors.Is(err, ErrUnavailable) || id != "" {
 		t.Errorf("Enqueue: %q, %v", id, err)
+	}
+	if _, err := SQL("main").Query(context.Background(), "SELECT 1"); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("SQL Query: %v", err)
 	}
 	client := &http.Client{Transport: Transport}
 	if _, err := client.Get("https://api.example.com/"); !errors.Is(err, ErrUnavailable) {

@@ -4,7 +4,7 @@ package gojinn
 
 import "unsafe"
 
-// The host functions, module `gojinn` (docs/host-abi.md, version 1.2). A
+// The host functions, module `gojinn` (docs/host-abi.md, version 1.3). A
 // string parameter is passed as the ABI's (ptr, len) pair; this is the
 // only file that declares imports.
 
@@ -53,6 +53,14 @@ func enqueueJob(queue string, body *byte, bodyLen uint32, idBuf *byte, idBufCap 
 //
 //go:wasmimport gojinn ai_chat
 func aiChat(req *byte, reqLen uint32, out *[4]uint32) status
+
+// Added in version 1.3.
+//
+//go:wasmimport gojinn sql_query
+func sqlQuery(req *byte, reqLen uint32, out *[2]uint32) status
+
+//go:wasmimport gojinn sql_exec
+func sqlExec(req *byte, reqLen uint32, out *[2]uint32) status
 
 // hostABI is the abi of a guest running under Gojinn.
 type hostABI struct{}
@@ -117,5 +125,17 @@ func (hostABI) enqueue(queue string, body, idBuf []byte) (size uint32, st status
 func (hostABI) aiChat(request []byte) (handle, textSize uint32, st status) {
 	var out [4]uint32 // handle, text size, prompt tokens, completion tokens
 	st = aiChat(unsafe.SliceData(request), uint32(len(request)), &out)
+	return out[0], out[1], st
+}
+
+func (hostABI) sqlQuery(request []byte) (handle, size uint32, st status) {
+	var out [2]uint32 // handle, size
+	st = sqlQuery(unsafe.SliceData(request), uint32(len(request)), &out)
+	return out[0], out[1], st
+}
+
+func (hostABI) sqlExec(request []byte) (handle, size uint32, st status) {
+	var out [2]uint32 // handle, size
+	st = sqlExec(unsafe.SliceData(request), uint32(len(request)), &out)
 	return out[0], out[1], st
 }

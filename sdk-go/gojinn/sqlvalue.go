@@ -1,0 +1,124 @@
+package gojinn
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// The values of sql_query and sql_exec (docs/host-abi.md, "SQL
+// databases"): JSON null, true/false, a number (an integer literal binds
+// as an integer, any other number as a float), a string (text) or
+// {"blob": "<base64>"} (bytes).
+
+// appendSQLValue appends v as the ABI's JSON value. v is nil, a bool, an
+// integer of any Go type (an unsigned one up to math.MaxInt64), a float32
+// or float64 (finite), a string (valid UTF-8: bytes go as []byte), a
+// []byte, or a time.Time, sent as RFC 3339 text with nanoseconds. Anything
+// else is ErrInvalid.
+func appendSQLValue(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	case int:
+		return strconv.AppendInt(b, int64(v), 10), nil
+	case int8:
+		return strconv.AppendInt(b, int64(v), 10), nil
+	case int16:
+		return strconv.AppendInt(b, int64(v), 10), nil
+	case int32:
+		return strconv.AppendInt(b, int64(v), 10), nil
+	case int64:
+		return strconv.AppendInt(b, v, 10), nil
+	case uint:
+		return appendSQLUint(b, uint64(v))
+	case uint8:
+		return appendSQLUint(b, uint64(v))
+	case uint16:
+		return appendSQLUint(b, uint64(v))
+	case uint32:
+		return appendSQLUint(b, uint64(v))
+	case uint64:
+		return appendSQLUint(b, v)
+	case float32:
+		return appendSQLFloat(b, float64(v), 32)
+	case float64:
+		return appendSQLFloat(b, v, 64)
+	case string:
+		if !utf8.ValidString(v) {
+			return nil, fmt.Errorf("text that is not UTF-8 (pass []byte for bytes): %w", ErrInvalid)
+		}
+		return appendJSONString(b, v), nil
+	case []byte:
+		b = append(b, `{"blob":"`...)
+		b = base64.StdEncoding.AppendEncode(b, v)
+		return append(b, `"}`...), nil
+	case time.Time:
+		return appendJSONString(b, v.Format(time.RFC3339Nano)), nil
+	default:
+		return nil, fmt.Errorf("a parameter of type %T: %w", v, ErrInvalid)
+	}
+}
+
+func appendSQLUint(b []byte, v uint64) ([]byte, error) {
+	if v > math.MaxInt64 {
+		return nil, fmt.Errorf("parameter %d over the largest integer (int64): %w", v, ErrInvalid)
+	}
+	return strconv.AppendUint(b, v, 10), nil
+}
+
+// appendSQLFloat writes f so that the host binds it as a float: with a
+// fraction or an exponent, never as an integer literal (3.0, not 3).
+func appendSQLFloat(b []byte, f float64, bits int) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil, fmt.Errorf("parameter %v (JSON has no such number): %w", f, ErrInvalid)
+	}
+	start := len(b)
+	b = strconv.AppendFloat(b, f, 'g', -1, bits)
+	if !strings.ContainsAny(string(b[start:]), ".eE") {
+		b = append(b, ".0"...)
+	}
+	return b, nil
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	quoted, _ := json.Marshal(s) // a string always marshals
+	return append(b, quoted...)
+}
+
+// decodeSQLValue turns a JSON value decoded with UseNumber into the Go
+// value: nil, bool, string, int64 (an integer literal that fits), float64
+// (any other number) or []byte (a blob). Anything else is ErrIO: the host
+// answered something this SDK cannot read.
+func decodeSQLValue(v any) (any, error) {
+	switch v := v.(type) {
+	case nil, bool, string:
+		return v, nil
+	case json.Number:
+		if !strings.ContainsAny(string(v), ".eE") {
+			if i, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+				return i, nil
+			}
+		}
+		f, err := strconv.ParseFloat(string(v), 64)
+		if err != nil {
+			return nil, fmt.Errorf("number %s: %w", v, ErrIO)
+		}
+		return f, nil
+	case map[string]any:
+		if s, ok := v["blob"].(string); ok && len(v) == 1 {
+			blob, err := base64.StdEncoding.DecodeString(s)
+			if err == nil {
+				return blob, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("a value that is not a SQL value (%T): %w", v, ErrIO)
+}
