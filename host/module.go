@@ -40,7 +40,7 @@ const (
 	i64 = api.ValueTypeI64
 )
 
-// functions is the ABI, version 1.2, in the order of docs/host-abi.md.
+// functions is the ABI, version 1.3, in the order of docs/host-abi.md.
 var functions = []function{
 	{"host_log", []api.ValueType{i32, i32, i32}, nil, hostLog, false},
 	{"kv_get", []api.ValueType{i32, i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}, kvGet, true},
@@ -58,6 +58,12 @@ var functions = []function{
 	{"enqueue", []api.ValueType{i32, i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}, enqueue, true},
 	// Added in version 1.2.
 	{"ai_chat", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, aiChat, true},
+	// Added in version 1.3.
+	{"object_get", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, objectGet, true},
+	{"object_head", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, objectHead, true},
+	{"object_put", []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}, objectPut, true},
+	{"object_delete", []api.ValueType{i32, i32}, []api.ValueType{i32}, objectDelete, true},
+	{"object_list", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, objectList, true},
 }
 
 // Functions lists the names of the ABI's functions, in the order of

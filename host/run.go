@@ -52,6 +52,9 @@ type Grants struct {
 	MaxJobSize int
 	// AI answers ai_chat (the `ai` grant); nil: ai_chat is denied.
 	AI AI
+	// Objects maps each granted object store to its grant (the `objects`
+	// grant); a store not in it is denied.
+	Objects map[string]ObjectGrant
 }
 
 // Run is the state of one run that the `gojinn` functions use: attach it
