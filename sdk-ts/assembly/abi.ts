@@ -40,7 +40,7 @@ export function statusName(status: i32): string {
 }
 
 // Out-parameters of host calls (len_out, rev_out, value_out, out_ptr): static
-// memory, not a heap block per call. 16 bytes: the largest is fetch's three u32.
+// memory, not a heap block per call. 16 bytes: the largest is ai_chat's four u32.
 // @ts-ignore: decorator
 @lazy export const outCell = memory.data(16);
 
@@ -108,3 +108,37 @@ export declare function enqueue_job(queuePtr: usize, queueLen: usize, bodyPtr: u
 // @ts-ignore: decorator
 @external("gojinn", "ai_chat")
 export declare function ai_chat(reqPtr: usize, reqLen: usize, outPtr: usize): i32;
+
+// SQL databases (added in ABI 1.3). The result (rows, counts or the
+// database's message) is read with fetch_body and freed with fetch_close.
+
+// @ts-ignore: decorator
+@external("gojinn", "sql_query")
+export declare function sql_query(reqPtr: usize, reqLen: usize, outPtr: usize): i32;
+
+// @ts-ignore: decorator
+@external("gojinn", "sql_exec")
+export declare function sql_exec(reqPtr: usize, reqLen: usize, outPtr: usize): i32;
+
+// Object storage (added in ABI 1.3). Heads are read with fetch_head, objects
+// and list pages with fetch_body; both freed with fetch_close.
+
+// @ts-ignore: decorator
+@external("gojinn", "object_get")
+export declare function object_get(reqPtr: usize, reqLen: usize, outPtr: usize): i32;
+
+// @ts-ignore: decorator
+@external("gojinn", "object_head")
+export declare function object_head(reqPtr: usize, reqLen: usize, outPtr: usize): i32;
+
+// @ts-ignore: decorator
+@external("gojinn", "object_put")
+export declare function object_put(reqPtr: usize, reqLen: usize, bodyPtr: usize, bodyLen: usize): i32;
+
+// @ts-ignore: decorator
+@external("gojinn", "object_delete")
+export declare function object_delete(reqPtr: usize, reqLen: usize): i32;
+
+// @ts-ignore: decorator
+@external("gojinn", "object_list")
+export declare function object_list(reqPtr: usize, reqLen: usize, outPtr: usize): i32;

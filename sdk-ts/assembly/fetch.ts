@@ -99,11 +99,19 @@ export class FetchResponse {
 // @ts-ignore: decorator
 @lazy const partStatus = memory.data(4);
 
-// Reads the head (`body` false) or body of a response into a new
-// ArrayBuffer of exactly its size, with `slack` zero bytes after it (for
-// JsonReader); retries with the size the host reports, never truncates.
-// 0 on a failure, its status in partStatus.
-function readPart(handle: u32, body: bool, size: usize, slack: usize): usize {
+/** The status of the last failed readPart. */
+export function readPartStatus(): i32 {
+  return load<i32>(partStatus);
+}
+
+/**
+ * Reads the head (`body` false) or body held under a handle (a fetch
+ * response, an AI answer, an SQL result, an object) into a new ArrayBuffer
+ * of exactly its size, with `slack` zero bytes after it (for JsonReader);
+ * retries with the size the host reports, never truncates. 0 on a failure,
+ * its status in readPartStatus().
+ */
+export function readPart(handle: u32, body: bool, size: usize, slack: usize): usize {
   let cap = size;
   let buf = __new(cap + slack, idof<ArrayBuffer>());
   let status = body ? fetch_body(handle, buf, cap, outCell) : fetch_head(handle, buf, cap, outCell);

@@ -14,3 +14,6 @@ export { kv, KvStore, KvEntry } from "./kv";
 export { fetch, FetchInit, FetchResponse } from "./fetch";
 export { queue } from "./queue";
 export { ai, Message } from "./ai";
+export { sql, SqlRows, SqlRow, SqlResult } from "./sql";
+export { SqlValue, SqlType } from "./sqlvalue";
+export { objects, ObjectStore, ObjectHead, ObjectInfo, ObjectPage, StoredObject } from "./objects";

@@ -358,6 +358,16 @@ export class JsonReader {
     }
   }
 
+  /** Reads a number (after white space), checking it, and returns its text as written. */
+  readNumberText(): string {
+    this.skipSpace();
+    const start = this.pos;
+    const c = this.peek();
+    if (c != 0x2d && (c < 0x30 || c > 0x39)) throw new Error(this.error("expected a number"));
+    this.skipNumber();
+    return String.UTF8.decodeUnsafe(start, this.pos - start);
+  }
+
   private digits(): usize {
     let p = this.pos;
     while (load<u8>(p) >= 0x30 && load<u8>(p) <= 0x39) p++;
