@@ -5,7 +5,7 @@ package gojinn
 // imports, the tests with a fake. Buffers and strings stand for the ABI's
 // (ptr, len) pairs; out-parameters become results.
 //
-// Only KV, Enqueue, Chat, SQL, Log and FetchTransport's zero value reach the real
+// Only KV, Enqueue, Chat, SQL, Objects, Log and FetchTransport's zero value reach the real
 // implementation (Log calls it directly: it has no logic to test), so a test binary that never calls them links no
 // `gojinn` import and runs under a plain WASI runtime (wazero's CLI).
 type abi interface {
@@ -24,6 +24,11 @@ type abi interface {
 	aiChat(request []byte) (handle, textSize uint32, st status)
 	sqlQuery(request []byte) (handle, size uint32, st status)
 	sqlExec(request []byte) (handle, size uint32, st status)
+	objectGet(request []byte) (handle, headSize, bodySize uint32, st status)
+	objectHead(request []byte) (handle, headSize, bodySize uint32, st status)
+	objectPut(request, body []byte) status
+	objectDelete(request []byte) status
+	objectList(request []byte) (handle, headSize, bodySize uint32, st status)
 }
 
 // readSized reads a variable-size result into buf, retrying with a buffer

@@ -33,6 +33,10 @@ type fakeABI struct {
 
 	sqlStatus status // what sql_query and sql_exec answer; body is what their handle holds (no handle when nil)
 	sqlReq    []byte // the request object the guest sent
+
+	objStatus status // what object_* answer (ok: head and body are the object, body the page)
+	objReq    []byte // the request object the guest sent
+	objSent   []byte // the bytes PutObject sent
 }
 
 type fakeEntry struct {
@@ -220,4 +224,37 @@ func (f *fakeABI) sqlCall(name string, request []byte) (uint32, uint32, status) 
 		return 0, 0, f.sqlStatus
 	}
 	return 7, uint32(len(f.body)), f.sqlStatus
+}
+
+func (f *fakeABI) objectGet(request []byte) (uint32, uint32, uint32, status) {
+	return f.objectCall("object_get", request, uint32(len(f.head)), uint32(len(f.body)))
+}
+
+func (f *fakeABI) objectHead(request []byte) (uint32, uint32, uint32, status) {
+	return f.objectCall("object_head", request, uint32(len(f.head)), 0)
+}
+
+func (f *fakeABI) objectList(request []byte) (uint32, uint32, uint32, status) {
+	return f.objectCall("object_list", request, 0, uint32(len(f.body)))
+}
+
+func (f *fakeABI) objectCall(name string, request []byte, headSize, bodySize uint32) (uint32, uint32, uint32, status) {
+	f.record(name)
+	f.objReq = slices.Clone(request)
+	if f.objStatus != statusOK {
+		return 0, 0, 0, f.objStatus
+	}
+	return 7, headSize, bodySize, statusOK
+}
+
+func (f *fakeABI) objectPut(request, body []byte) status {
+	f.record("object_put")
+	f.objReq, f.objSent = slices.Clone(request), slices.Clone(body)
+	return f.objStatus
+}
+
+func (f *fakeABI) objectDelete(request []byte) status {
+	f.record("object_delete")
+	f.objReq = slices.Clone(request)
+	return f.objStatus
 }

@@ -54,3 +54,19 @@ func (hostABI) aiChat([]byte) (uint32, uint32, status) { return 0, 0, statusUnav
 func (hostABI) sqlQuery([]byte) (uint32, uint32, status) { return 0, 0, statusUnavailable }
 
 func (hostABI) sqlExec([]byte) (uint32, uint32, status) { return 0, 0, statusUnavailable }
+
+func (hostABI) objectGet([]byte) (uint32, uint32, uint32, status) {
+	return 0, 0, 0, statusUnavailable
+}
+
+func (hostABI) objectHead([]byte) (uint32, uint32, uint32, status) {
+	return 0, 0, 0, statusUnavailable
+}
+
+func (hostABI) objectPut([]byte, []byte) status { return statusUnavailable }
+
+func (hostABI) objectDelete([]byte) status { return statusUnavailable }
+
+func (hostABI) objectList([]byte) (uint32, uint32, uint32, status) {
+	return 0, 0, 0, statusUnavailable
+}

@@ -28,6 +28,9 @@ func TestOutsideGojinn(t *testing.T) {
 	if _, err := SQL("main").Query(context.Background(), "SELECT 1"); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("SQL Query: %v", err)
 	}
+	if _, err := Objects("media").GetObject("k"); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("GetObject: %v", err)
+	}
 	client := &http.Client{Transport: Transport}
 	if _, err := client.Get("https://api.example.com/"); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("http.Client on Transport: %v", err)

@@ -62,6 +62,21 @@ func sqlQuery(req *byte, reqLen uint32, out *[2]uint32) status
 //go:wasmimport gojinn sql_exec
 func sqlExec(req *byte, reqLen uint32, out *[2]uint32) status
 
+//go:wasmimport gojinn object_get
+func objectGet(req *byte, reqLen uint32, out *[3]uint32) status
+
+//go:wasmimport gojinn object_head
+func objectHead(req *byte, reqLen uint32, out *[3]uint32) status
+
+//go:wasmimport gojinn object_put
+func objectPut(req *byte, reqLen uint32, body *byte, bodyLen uint32) status
+
+//go:wasmimport gojinn object_delete
+func objectDelete(req *byte, reqLen uint32) status
+
+//go:wasmimport gojinn object_list
+func objectList(req *byte, reqLen uint32, out *[3]uint32) status
+
 // hostABI is the abi of a guest running under Gojinn.
 type hostABI struct{}
 
@@ -138,4 +153,30 @@ func (hostABI) sqlExec(request []byte) (handle, size uint32, st status) {
 	var out [2]uint32 // handle, size
 	st = sqlExec(unsafe.SliceData(request), uint32(len(request)), &out)
 	return out[0], out[1], st
+}
+
+func (hostABI) objectGet(request []byte) (handle, headSize, bodySize uint32, st status) {
+	var out [3]uint32
+	st = objectGet(unsafe.SliceData(request), uint32(len(request)), &out)
+	return out[0], out[1], out[2], st
+}
+
+func (hostABI) objectHead(request []byte) (handle, headSize, bodySize uint32, st status) {
+	var out [3]uint32
+	st = objectHead(unsafe.SliceData(request), uint32(len(request)), &out)
+	return out[0], out[1], out[2], st
+}
+
+func (hostABI) objectPut(request, body []byte) status {
+	return objectPut(unsafe.SliceData(request), uint32(len(request)), unsafe.SliceData(body), uint32(len(body)))
+}
+
+func (hostABI) objectDelete(request []byte) status {
+	return objectDelete(unsafe.SliceData(request), uint32(len(request)))
+}
+
+func (hostABI) objectList(request []byte) (handle, headSize, bodySize uint32, st status) {
+	var out [3]uint32
+	st = objectList(unsafe.SliceData(request), uint32(len(request)), &out)
+	return out[0], out[1], out[2], st
 }
