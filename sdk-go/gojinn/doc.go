@@ -1,7 +1,7 @@
 // Package gojinn is the Go SDK for Gojinn handlers: standard Go programs
 // built with GOOS=wasip1 GOARCH=wasm that Caddy runs per request
-// (docs/contract.md), with the host's key-value stores, outbound HTTP and
-// log (docs/host-abi.md).
+// (docs/contract.md), with the host's key-value stores, outbound HTTP,
+// queues, AI, SQL databases, object storage and log (docs/host-abi.md).
 //
 // A handler is a main package that hands an http.Handler (any router) to
 // ServeHTTP, or a function to Serve:
@@ -16,7 +16,10 @@
 //
 // KV opens a store granted in the handler's Caddyfile block (`kv
 // sessions`); Transport sends HTTP requests to the origins its `fetch`
-// allow-list names; Log writes to Caddy's log. Failures are errors that
+// allow-list names; Enqueue adds a job to a queue; Chat asks the AI
+// endpoint; SQL runs statements on a database (`sql main`; most programs
+// use database/sql with the driver of package sqldriver); Objects opens
+// an object store (`objects media`); Log writes to Caddy's log. Failures are errors that
 // wrap this package's sentinel errors (ErrNotFound, ErrDenied...): test
 // them with errors.Is. Nothing here panics on a host failure.
 //
