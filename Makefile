@@ -61,12 +61,14 @@ examples: sdk example-go
 		fi; \
 	done
 
-# Go handlers: hello-go is a package of the root module; kv-go is its own
-# module on the Go SDK (sdk-go, through a replace), as users' handlers are.
+# Go handlers: hello-go is a package of the root module; kv-go and notes-go
+# are modules of their own on the Go SDK (sdk-go, through a replace), as
+# users' handlers are.
 example-go:
 	@mkdir -p examples/hello-go/build
 	GOOS=wasip1 GOARCH=wasm $(GO) build -o examples/hello-go/build/handler.wasm ./examples/hello-go
 	cd examples/kv-go && GOOS=wasip1 GOARCH=wasm $(GO) build -o build/handler.wasm .
+	cd examples/notes-go && GOOS=wasip1 GOARCH=wasm $(GO) build -o build/handler.wasm .
 
 ## run: build everything and serve examples/Caddyfile on 127.0.0.1:8080.
 run: build examples
@@ -111,6 +113,7 @@ test-sdk-go: bin/wazero
 	cd sdk-go && $(GO) test -count=1 ./...
 	cd sdk-go && WAZERO=$(CURDIR)/bin/wazero GOOS=wasip1 GOARCH=wasm $(GO) test -count=1 -exec $(CURDIR)/sdk-go/wazero-exec ./...
 	cd examples/kv-go && GOOS=wasip1 GOARCH=wasm $(GO) vet ./...
+	cd examples/notes-go && GOOS=wasip1 GOARCH=wasm $(GO) vet ./...
 
 bin/wazero: go.mod
 	@mkdir -p bin
