@@ -91,6 +91,10 @@ type App struct {
 	// (docs/ai.md).
 	AI *AIConfig `json:"ai,omitempty"`
 
+	// ObjectStores are S3-compatible buckets, by name, of handlers with
+	// an objects grant (docs/objects.md).
+	ObjectStores map[string]*ObjectStoreConfig `json:"object_stores,omitempty"`
+
 	// SignaturePolicy: every handler's default trusted_keys and
 	// signatures (docs/signing.md).
 	SignaturePolicy
@@ -155,6 +159,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 		a.bus.SyncInterval = d
 	}
 	if err := a.provisionCluster(ctx, repl); err != nil {
+		return err
+	}
+	if err := a.checkObjectStores(); err != nil {
 		return err
 	}
 	return a.provisionTriggers(ctx)

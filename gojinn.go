@@ -166,6 +166,11 @@ type Gojinn struct {
 	// through the ai_chat host function (docs/ai.md). Default: false.
 	AI bool `json:"ai,omitempty"`
 
+	// Objects grants the guest object stores of the gojinn app, by name,
+	// each read-write or read-only, optionally under a key prefix: the
+	// object_* host functions (docs/objects.md).
+	Objects []ObjectsGrant `json:"objects,omitempty"`
+
 	name    string
 	logger  *zap.Logger
 	key     string // compiledModules key

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gojinn/gojinn/host"
 	"github.com/gojinn/gojinn/host/fetch"
+	"github.com/gojinn/gojinn/objstore"
 )
 
 // KVGrant grants a handler one key-value store.
@@ -36,9 +37,10 @@ type hostAccess struct {
 	grants  host.Grants
 	kv      host.KV // nil without a kv grant
 	observe func(function string, st host.Status, d time.Duration)
-	fetch   *fetch.Client // nil without an allow-list
-	queue   host.Queue    // nil without an enqueue grant
-	ai      *aiClient     // nil without the ai grant
+	fetch   *fetch.Client     // nil without an allow-list
+	queue   host.Queue        // nil without an enqueue grant
+	ai      *aiClient         // nil without the ai grant
+	objects []*objstore.Store // one per objects grant
 }
 
 // close closes the fetch client's idle connections at once (calls in
@@ -49,6 +51,11 @@ func (h *hostAccess) close() {
 	}
 	if h != nil && h.ai != nil {
 		h.ai.close()
+	}
+	if h != nil {
+		for _, s := range h.objects {
+			s.Close()
+		}
 	}
 }
 
@@ -87,14 +94,14 @@ func (g *Gojinn) provisionHost(ctx caddy.Context) error {
 		if client != nil {
 			client.Close()
 		}
-		if len(g.KV) > 0 || len(g.Fetch) > 0 || len(g.Enqueue) > 0 || g.AI {
-			g.logger.Warn("the module imports nothing from gojinn: its kv, fetch, enqueue and ai grants are unused")
+		if len(g.KV) > 0 || len(g.Fetch) > 0 || len(g.Enqueue) > 0 || g.AI || len(g.Objects) > 0 {
+			g.logger.Warn("the module imports nothing from gojinn: its kv, fetch, enqueue, ai and objects grants are unused")
 		}
 		return nil
 	}
 	// The method value is made once: per request it would allocate.
 	g.host = &hostAccess{grants: grants, observe: g.metrics.ObserveHostCall, fetch: client}
-	if len(g.KV) == 0 && len(g.Enqueue) == 0 && !g.AI {
+	if len(g.KV) == 0 && len(g.Enqueue) == 0 && !g.AI && len(g.Objects) == 0 {
 		return nil
 	}
 	gojinnApp := g.app
@@ -109,6 +116,9 @@ func (g *Gojinn) provisionHost(ctx caddy.Context) error {
 		return err
 	}
 	if err := g.provisionAI(ctx, gojinnApp); err != nil {
+		return err
+	}
+	if err := g.provisionObjects(gojinnApp); err != nil {
 		return err
 	}
 	if len(g.KV) > 0 {

@@ -79,10 +79,9 @@ type Store struct {
 
 // New checks cfg and makes the store's client; it contacts nothing.
 func New(cfg Config) (*Store, error) {
-	u, err := url.Parse(cfg.Endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
-		return nil, fmt.Errorf("endpoint %q is not an http or https URL with a host and no path", cfg.Endpoint)
+	u, err := parseEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, err
 	}
 	if err := s3utils.CheckValidBucketNameStrict(cfg.Bucket); err != nil {
 		return nil, fmt.Errorf("bucket %q: %w", cfg.Bucket, err)
@@ -129,16 +128,21 @@ func New(cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// WithLogger returns a view of s that logs its failures to logger (a
-// handler's, say): it shares s's client and connections.
-func (s *Store) WithLogger(logger *zap.Logger) *Store {
-	v := *s
-	v.logger = logger
-	return &v
+// CheckEndpoint checks an endpoint's URL: http or https, a host and an
+// optional port, no path, query or user.
+func CheckEndpoint(endpoint string) error {
+	_, err := parseEndpoint(endpoint)
+	return err
 }
 
-// MaxObject is the store's cap on an object, in bytes.
-func (s *Store) MaxObject() int64 { return s.maxObject }
+func parseEndpoint(endpoint string) (*url.URL, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return nil, fmt.Errorf("endpoint %q is not an http or https URL with a host and no path", endpoint)
+	}
+	return u, nil
+}
 
 // Close closes the idle connections to the endpoint; calls in flight
 // finish, and a later call opens a new one.
