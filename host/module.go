@@ -59,6 +59,8 @@ var functions = []function{
 	// Added in version 1.2.
 	{"ai_chat", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, aiChat, true},
 	// Added in version 1.3.
+	{"sql_query", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, sqlQuery, true},
+	{"sql_exec", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, sqlExec, true},
 	{"object_get", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, objectGet, true},
 	{"object_head", []api.ValueType{i32, i32, i32}, []api.ValueType{i32}, objectHead, true},
 	{"object_put", []api.ValueType{i32, i32, i32, i32}, []api.ValueType{i32}, objectPut, true},

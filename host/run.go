@@ -52,6 +52,9 @@ type Grants struct {
 	MaxJobSize int
 	// AI answers ai_chat (the `ai` grant); nil: ai_chat is denied.
 	AI AI
+	// SQL maps each granted database to its connection under the grant
+	// (the `sql` grant); a database not in it is denied.
+	SQL map[string]SQL
 	// Objects maps each granted object store to its grant (the `objects`
 	// grant); a store not in it is denied.
 	Objects map[string]ObjectGrant
