@@ -125,6 +125,13 @@ function run(v: Vector) {
           ? { error: a.error as (typeof STATUS_NAMES)[number] }
           : { text: a.text, promptTokens: a.prompt_tokens, completionTokens: a.completion_tokens },
       ),
+      sqlGrants: {},
+      databases: {},
+      sqlMaxRows: 1000,
+      sqlMaxResult: 1 << 20,
+      objectGrants: {},
+      objects: {},
+      maxObject: 10 << 20,
       deadline: Date.now() + 60_000,
       bridge: undefined as never,
     },
@@ -145,6 +152,8 @@ function run(v: Vector) {
       log: (level, msg) => logs.push({ level, msg }),
       enqueue: (job) => enqueued.push(job),
       aiChat: (call) => chats.push(call),
+      sqlChange: () => undefined,
+      objectWrite: () => undefined,
       denied: () => denied++,
     },
   ) as unknown as Record<string, (...args: Array<number | bigint>) => number | undefined>;

@@ -31,7 +31,7 @@ export function statusName(code: number): StatusName {
   return STATUS_NAMES[code] ?? "io_error";
 }
 
-/** Every host function of ABI version 1.2: parameter types, then result types. */
+/** Every host function of ABI version 1.3: parameter types, then result types. */
 export const HOST_FUNCTIONS: Record<string, { params: string[]; results: string[] }> = {
   host_log: { params: ["i32", "i32", "i32"], results: [] },
   kv_get: { params: ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], results: ["i32"] },
@@ -49,4 +49,12 @@ export const HOST_FUNCTIONS: Record<string, { params: string[]; results: string[
   enqueue: { params: ["i32", "i32", "i32", "i32", "i32", "i32", "i32"], results: ["i32"] },
   // Added in 1.2.
   ai_chat: { params: ["i32", "i32", "i32"], results: ["i32"] },
+  // Added in 1.3.
+  sql_query: { params: ["i32", "i32", "i32"], results: ["i32"] },
+  sql_exec: { params: ["i32", "i32", "i32"], results: ["i32"] },
+  object_get: { params: ["i32", "i32", "i32"], results: ["i32"] },
+  object_head: { params: ["i32", "i32", "i32"], results: ["i32"] },
+  object_put: { params: ["i32", "i32", "i32", "i32"], results: ["i32"] },
+  object_delete: { params: ["i32", "i32"], results: ["i32"] },
+  object_list: { params: ["i32", "i32", "i32"], results: ["i32"] },
 };

@@ -12,7 +12,8 @@ import type { GuestExit, GuestJob, WorkerMessage } from "./worker-protocol.js";
 import { refusedHostImports } from "../contract/host-imports-check.js";
 import { functionImports, type FunctionImport } from "../wasm/import-types.js";
 import type { AiChat, EnqueuedJob, FetchCall } from "./host/host-imports.js";
-import { HostRun, type HostOptions } from "./host/host-run.js";
+import { databaseImages, HostRun, type HostOptions, type ObjectEntry } from "./host/host-run.js";
+import type { SqlJsDatabase, SqlJsStatic } from "./host/sql-js.js";
 
 /** Defaults of InvokeOptions: the Go host's defaults (sandbox/options.go). */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -79,6 +80,10 @@ export interface InvokeResult {
   enqueued: EnqueuedJob[];
   /** Every ai_chat call (`ai.chat`), in order: the messages and the status it got. */
   chats: AiChat[];
+  /** Every database given or granted, after the run, as a sql.js Database of its own: `res.databases.main.exec("SELECT ...")`. */
+  databases: Record<string, SqlJsDatabase>;
+  /** Every object store after the run: store → key → `{body, text, contentType, etag, lastModified}`. */
+  objects: Record<string, Record<string, ObjectEntry>>;
 }
 
 const STATUS_TEXT: Record<number, string> = { 502: "Bad Gateway", 504: "Gateway Timeout" };
@@ -172,7 +177,7 @@ function failed(
   const body = STATUS_TEXT[status] ?? "";
   const stderr = new TextDecoder().decode(exit.stderr ?? new Uint8Array());
   return {
-    ...hostResult(run.host),
+    ...hostResult(run),
     status,
     headers: {},
     body,
@@ -193,10 +198,23 @@ function failed(
 interface RunContext {
   host: HostRun;
   traceId: string;
+  /** sql.js, loaded when the run has a database. */
+  sqlJs: SqlJsStatic | undefined;
 }
 
-function hostResult(host: HostRun): Pick<InvokeResult, "kv" | "kvBytes" | "fetches" | "enqueued" | "chats"> {
-  return { kv: host.kvText(), kvBytes: host.kvBytes(), fetches: [...host.fetches], enqueued: [...host.enqueued], chats: [...host.chats] };
+function hostResult({
+  host,
+  sqlJs,
+}: RunContext): Pick<InvokeResult, "kv" | "kvBytes" | "fetches" | "enqueued" | "chats" | "databases" | "objects"> {
+  return {
+    kv: host.kvText(),
+    kvBytes: host.kvBytes(),
+    fetches: [...host.fetches],
+    enqueued: [...host.enqueued],
+    chats: [...host.chats],
+    databases: host.databases(sqlJs),
+    objects: host.objectEntries(),
+  };
 }
 
 // The structured lines of stderr, then the host_log lines (as the host
@@ -234,8 +252,9 @@ export async function invoke(
   const { module, name } = loaded;
   const wire = buildRequest(request);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const host = new HostRun(options, performance.timeOrigin + performance.now() + timeoutMs);
-  const run: RunContext = { host, traceId: wire.trace_id };
+  const { images, sqlJs } = await databaseImages(options.databases, options.grants);
+  const host = new HostRun(options, performance.timeOrigin + performance.now() + timeoutMs, images);
+  const run: RunContext = { host, traceId: wire.trace_id, sqlJs };
   const job: GuestJob = {
     module,
     stdin: new TextEncoder().encode(JSON.stringify(wire)),
@@ -283,6 +302,6 @@ export async function invoke(
     stdout: exit.stdout,
     memoryBytes: exit.memoryBytes,
     fuel: exit.fuel,
-    ...hostResult(host),
+    ...hostResult(run),
   };
 }

@@ -1,6 +1,7 @@
 import type { BridgeCall } from "./host/fetch-bridge.js";
 import type { AiChat, EnqueuedJob, FetchCall, HostConfig } from "./host/host-imports.js";
 import type { KvWrite } from "./host/kv-stores.js";
+import type { ObjectWrite } from "./host/objects-stores.js";
 /** What `invoke` hands the worker that runs one guest. */
 export interface GuestJob {
   /** The compiled handler. */
@@ -39,8 +40,9 @@ export interface GuestExit {
 
 /**
  * What the worker posts while the guest runs: its end, each store write,
- * each outbound call (complete), each job enqueued, each ai_chat call, and each request for
- * the caller's thread.
+ * each outbound call (complete), each job enqueued, each ai_chat call, each
+ * database's image after a change, each object written, and each request
+ * for the caller's thread.
  */
 export type WorkerMessage =
   | { kind: "exit"; exit: GuestExit }
@@ -48,4 +50,6 @@ export type WorkerMessage =
   | { kind: "fetch-call"; index: number; call: FetchCall }
   | { kind: "enqueue"; job: EnqueuedJob }
   | { kind: "ai"; call: AiChat }
+  | { kind: "sql"; db: string; image: Uint8Array }
+  | { kind: "object"; write: ObjectWrite }
   | BridgeCall;

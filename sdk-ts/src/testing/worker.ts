@@ -7,6 +7,7 @@ import { WASI } from "node:wasi";
 import { HOST_MODULE } from "../contract/host-abi.js";
 import { callThroughBridge } from "./host/fetch-bridge.js";
 import { hostImports, RunDeadline } from "./host/host-imports.js";
+import { loadSqlJs, type SqlJsStatic } from "./host/sql-js.js";
 import { FuelAccount, METER_IMPORT_MODULE, REFUEL_IMPORT } from "./meter.js";
 import { trapMessage } from "./trap-frames.js";
 import type { GuestExit, GuestJob, WorkerMessage } from "./worker-protocol.js";
@@ -24,7 +25,7 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-function run(job: GuestJob): GuestExit {
+function run(job: GuestJob, sqlJs: SqlJsStatic | undefined): GuestExit {
   const devNull = openSync("/dev/null", "r+");
   const wasi = new WASI({
     version: "preview1",
@@ -44,15 +45,22 @@ function run(job: GuestJob): GuestExit {
   const fuel = new FuelAccount(job.fuelLimit);
   const hostLogs: GuestExit["hostLogs"] = [];
   const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
-  const gojinn = hostImports(() => memory!, job.host, {
-    kvWrite: (write) => post({ kind: "kv", write }),
-    fetchCall: (index, call) => post({ kind: "fetch-call", index, call }),
-    enqueue: (job) => post({ kind: "enqueue", job }),
-    aiChat: (call) => post({ kind: "ai", call }),
-    send: (index, request, timeoutMs) => callThroughBridge(job.host.bridge, post, index, request, timeoutMs),
-    log: (level, msg) => hostLogs.push({ level: level === 3 ? "error" : "info", msg }),
-    denied: () => undefined, // the host logs these lines, not the guest
-  });
+  const gojinn = hostImports(
+    () => memory!,
+    job.host,
+    {
+      kvWrite: (write) => post({ kind: "kv", write }),
+      fetchCall: (index, call) => post({ kind: "fetch-call", index, call }),
+      enqueue: (job) => post({ kind: "enqueue", job }),
+      aiChat: (call) => post({ kind: "ai", call }),
+      sqlChange: (db, image) => post({ kind: "sql", db, image }),
+      objectWrite: (write) => post({ kind: "object", write }),
+      send: (index, request, timeoutMs) => callThroughBridge(job.host.bridge, post, index, request, timeoutMs),
+      log: (level, msg) => hostLogs.push({ level: level === 3 ? "error" : "info", msg }),
+      denied: () => undefined, // the host logs these lines, not the guest
+    },
+    sqlJs,
+  );
   const base = wasi.wasiImport as Record<string, (...args: number[]) => number>;
   const iovecs = (iovs: number, count: number): Array<[number, number]> => {
     const view = new DataView(memory!.buffer);
@@ -156,4 +164,7 @@ function run(job: GuestJob): GuestExit {
   }
 }
 
-parentPort!.postMessage({ kind: "exit", exit: run(workerData as GuestJob) } satisfies WorkerMessage);
+const job = workerData as GuestJob;
+// sql.js loads asynchronously, before the guest starts: only for a run granted a database.
+const sqlJs = Object.keys(job.host.sqlGrants).length > 0 ? await loadSqlJs() : undefined;
+parentPort!.postMessage({ kind: "exit", exit: run(job, sqlJs) } satisfies WorkerMessage);

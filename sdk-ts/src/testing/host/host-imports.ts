@@ -9,6 +9,11 @@ import { allowListAllows, parseFetchRule } from "./allow-list.js";
 import type { BridgeChannel, BridgeReply, FetchRequest } from "./fetch-bridge.js";
 import { GuestMemory, OutOfBounds, utf8OrNull } from "./guest-memory.js";
 import { KvStores, type KvSnapshot, type KvWrite } from "./kv-stores.js";
+import { DEFAULT_CONTENT_TYPE, DEFAULT_OBJECT_PAGE, decodeObjectRequest, objectCheck, type ObjectGrant } from "./objects-request.js";
+import { encodeObjectHead, encodeObjectPage, ObjectStores, type ObjectsSnapshot, type ObjectWrite } from "./objects-stores.js";
+import { SqlDatabases, type SqlMode, type SqlOutcome } from "./sql-databases.js";
+import type { SqlJsStatic } from "./sql-js.js";
+import { decodeSqlRequest } from "./sql-request.js";
 
 /** A store's grant: read only, or read and write. */
 export type KvMode = "read" | "readwrite";
@@ -35,6 +40,19 @@ export interface HostConfig {
   aiGranted: boolean;
   /** The canned answers of ai_chat, one per call in order; past them calls are `unavailable`. */
   aiAnswers: AiAnswer[];
+  /** Granted database → mode. */
+  sqlGrants: Record<string, SqlMode>;
+  /** The databases' SQLite file images when the run starts (absent: empty). */
+  databases: Record<string, Uint8Array>;
+  /** A query's most rows and largest result, as a database's max_rows and max_result; more is `too_large`. */
+  sqlMaxRows: number;
+  sqlMaxResult: number;
+  /** Granted object store → access and prefix. */
+  objectGrants: Record<string, ObjectGrant>;
+  /** The object stores' contents when the run starts. */
+  objects: ObjectsSnapshot;
+  /** The largest object, as a store's max_object; larger is `too_large`. */
+  maxObject: number;
   /** The run's deadline (performance.timeOrigin + now, in ms since the epoch). */
   deadline: number;
   /** Where the worker sends outbound requests (see HostEvents.send). */
@@ -93,6 +111,10 @@ export interface HostEvents {
   enqueue(job: EnqueuedJob): void;
   /** An ai_chat call with a valid request, whatever became of it. */
   aiChat(call: AiChat): void;
+  /** A database's file image after a call that changed it. */
+  sqlChange(db: string, image: Uint8Array): void;
+  /** An object written or deleted. */
+  objectWrite(write: ObjectWrite): void;
   /** A call refused for a grant or the allow-list: the host logs one line for each. */
   denied(fn: string, reason: string): void;
 }
@@ -105,6 +127,8 @@ export const MAX_STORE_NAME = 64;
 export const MAX_JOB_ID = 64;
 /** The longest key, in bytes. */
 export const MAX_KEY_BYTES = 1024;
+/** The largest sql_query or sql_exec request, in bytes: larger is `too_large` before it is read. */
+export const MAX_SQL_REQUEST = 1 << 20;
 
 const HOP_BY_HOP = [
   "Connection",
@@ -139,14 +163,28 @@ class Refused extends Error {
 
 const encoder = new TextEncoder();
 
-/** Builds the `gojinn` import object over the guest's memory. */
+/**
+ * Builds the `gojinn` import object over the guest's memory. `sqlJs` is
+ * sql.js, loaded (asynchronously) before the run when a database is granted.
+ */
 export function hostImports(
   memory: () => WebAssembly.Memory,
   config: HostConfig,
   events: HostEvents,
+  sqlJs?: SqlJsStatic,
 ): Record<string, (...args: never[]) => unknown> {
   const mem = new GuestMemory(memory);
   const stores = new KvStores(config.kv, (w) => events.kvWrite(w));
+  const databases = sqlJs
+    ? new SqlDatabases(
+        sqlJs,
+        config.databases,
+        config.sqlGrants,
+        { maxRows: config.sqlMaxRows, maxResult: config.sqlMaxResult },
+        (db, image) => events.sqlChange(db, image),
+      )
+    : null;
+  const objectStores = new ObjectStores(config.objects, config.maxObject, (w) => events.objectWrite(w));
   const rules = config.fetchAllow.map(parseFetchRule);
   const responses = new Map<number, { head: Uint8Array; body: Uint8Array }>();
   let nextHandle = 1;
@@ -203,6 +241,13 @@ export function hostImports(
     mem.write(buf, bytes);
     return Status.ok;
   };
+  // Holds a head and a body under a new handle (fetch_head, fetch_body).
+  const keep = (head: Uint8Array, body: Uint8Array): number => {
+    const handle = nextHandle++;
+    responses.set(handle, { head, body });
+    return handle;
+  };
+
   // The common part of kv_set, kv_create, kv_update: checked store, key, value.
   const writeArgs = (sp: number, sl: number, kp: number, kl: number, vp: number, vl: number, revOut: number) => {
     mem.check(sp, sl);
@@ -246,9 +291,8 @@ export function hostImports(
     if ("error" in reply) return fail(reply.error, reply.reason);
     if (reply.body.length > config.fetchMaxBody)
       return fail("too_large", `response body over fetch_max_body (${config.fetchMaxBody} bytes)`);
-    const handle = nextHandle++;
     const head = encodeFetchHead(reply.status, reply.headers);
-    responses.set(handle, { head, body: reply.body });
+    const handle = keep(head, reply.body);
     events.fetchCall(index, { ...request, status: "ok", response: reply });
     mem.writeU32(outPtr, handle);
     mem.writeU32(outPtr + 4, head.length);
@@ -296,13 +340,62 @@ export function hostImports(
       return Status[answer.error];
     }
     const body = encoder.encode(answer.text);
-    const handle = nextHandle++;
-    responses.set(handle, { head: new Uint8Array(0), body });
+    const handle = keep(new Uint8Array(0), body);
     events.aiChat({ ...request, status: "ok" });
     mem.writeU32(outPtr, handle);
     mem.writeU32(outPtr + 4, body.length);
     mem.writeU32(outPtr + 8, answer.promptTokens ?? 0);
     mem.writeU32(outPtr + 12, answer.completionTokens ?? 0);
+    return Status.ok;
+  };
+
+  // sql_query and sql_exec check as the host does: bounds, the request
+  // (too_large, invalid), the database's grant (denied); then the statement.
+  // Two u32 at out_ptr whatever the status: the handle of the result or the
+  // database's message, and its size (0, 0 when there is none).
+  const sqlCall = (fn: "sql_query" | "sql_exec") => (reqPtr: number, reqLen: number, outPtr: number) => {
+    mem.check(reqPtr, reqLen);
+    mem.check(outPtr, 8);
+    const { status, held } = sqlOutcome(fn, reqPtr, reqLen);
+    mem.writeU32(outPtr, held ? keep(new Uint8Array(0), held) : 0);
+    mem.writeU32(outPtr + 4, held?.length ?? 0);
+    return Status[status];
+  };
+  const sqlOutcome = (fn: "sql_query" | "sql_exec", reqPtr: number, reqLen: number): SqlOutcome => {
+    if (reqLen >>> 0 > MAX_SQL_REQUEST) return { status: "too_large" };
+    const json = utf8OrNull(mem.read(reqPtr, reqLen));
+    const req = json === null ? null : decodeSqlRequest(json);
+    if (req === null) return { status: "invalid" };
+    if (config.sqlGrants[req.db] === undefined || databases === null) {
+      events.denied(fn, `database ${JSON.stringify(req.db)} is not granted`);
+      return { status: "denied" };
+    }
+    const outcome = databases.run(req.db, req.sql, req.params, fn === "sql_query");
+    if (outcome.status === "denied") events.denied(fn, `database ${JSON.stringify(req.db)}: ${new TextDecoder().decode(outcome.held)}`);
+    return outcome;
+  };
+
+  // The checks of an object_* call after its bounds (objects-request.ts); a
+  // failed one is the call's status.
+  const objectRequest = (fn: string, reqPtr: number, reqLen: number, op: { key: boolean; write: boolean }) => {
+    const req = decodeObjectRequest(text(reqPtr, reqLen));
+    if (req === null) throw new Refused(Status.invalid, "malformed request");
+    const check = objectCheck(req, config.objectGrants[req.store], op);
+    if (check.status === "denied") events.denied(fn, check.reason!);
+    if (check.status !== "ok") throw new Refused(Status[check.status], check.reason ?? "bad key");
+    return req;
+  };
+  const objectRead = (fn: "object_get" | "object_head") => (reqPtr: number, reqLen: number, outPtr: number) => {
+    mem.check(reqPtr, reqLen);
+    mem.check(outPtr, 12);
+    const req = objectRequest(fn, reqPtr, reqLen, { key: true, write: false });
+    const { status, object } = fn === "object_get" ? objectStores.get(req.store, req.key) : objectStores.head(req.store, req.key);
+    if (!object) return Status[status];
+    const head = encodeObjectHead(object);
+    const body = fn === "object_get" ? object.body : new Uint8Array(0);
+    mem.writeU32(outPtr, keep(head, body));
+    mem.writeU32(outPtr + 4, head.length);
+    mem.writeU32(outPtr + 8, body.length);
     return Status.ok;
   };
 
@@ -391,6 +484,31 @@ export function hostImports(
     fetch_close: guarded((handle: number) => (responses.delete(handle >>> 0) ? Status.ok : Status.invalid)),
     enqueue: guarded(enqueue),
     ai_chat: guarded(aiChat),
+    sql_query: guarded(sqlCall("sql_query")),
+    sql_exec: guarded(sqlCall("sql_exec")),
+    object_get: guarded(objectRead("object_get")),
+    object_head: guarded(objectRead("object_head")),
+    object_put: guarded((reqPtr: number, reqLen: number, bodyPtr: number, bodyLen: number) => {
+      mem.check(reqPtr, reqLen);
+      mem.check(bodyPtr, bodyLen);
+      const req = objectRequest("object_put", reqPtr, reqLen, { key: true, write: true });
+      return Status[objectStores.put(req.store, req.key, mem.read(bodyPtr, bodyLen), req.contentType || DEFAULT_CONTENT_TYPE)];
+    }),
+    object_delete: guarded((reqPtr: number, reqLen: number) => {
+      mem.check(reqPtr, reqLen);
+      const req = objectRequest("object_delete", reqPtr, reqLen, { key: true, write: true });
+      return Status[objectStores.delete(req.store, req.key)];
+    }),
+    object_list: guarded((reqPtr: number, reqLen: number, outPtr: number) => {
+      mem.check(reqPtr, reqLen);
+      mem.check(outPtr, 12);
+      const req = objectRequest("object_list", reqPtr, reqLen, { key: false, write: false });
+      const body = encodeObjectPage(objectStores.list(req.store, req.prefix, req.after, req.limit ?? DEFAULT_OBJECT_PAGE));
+      mem.writeU32(outPtr, keep(new Uint8Array(0), body));
+      mem.writeU32(outPtr + 4, 0);
+      mem.writeU32(outPtr + 8, body.length);
+      return Status.ok;
+    }),
   };
 }
 

@@ -8,6 +8,10 @@ import { parseFetchRule } from "./allow-list.js";
 import { answerThroughBridge, type FetchHandler } from "./fetch-bridge.js";
 import { STORE_NAME, type AiAnswer, type AiChat, type EnqueuedJob, type FetchCall, type HostConfig, type KvMode } from "./host-imports.js";
 import { compareKeys, type KvSnapshot } from "./kv-stores.js";
+import type { ObjectGrant } from "./objects-request.js";
+import { storedObject, timestamp, type ObjectsSnapshot, type StoredObject } from "./objects-stores.js";
+import type { SqlMode } from "./sql-databases.js";
+import { isSqlJsDatabase, loadSqlJs, type SqlJsDatabase, type SqlJsStatic } from "./sql-js.js";
 
 /** What a handler is granted, as its Caddyfile block grants it: nothing by default. */
 export interface Grants {
@@ -22,6 +26,28 @@ export interface Grants {
   enqueue?: string[];
   /** The `ai` grant: `ai.chat` gets the canned `aiAnswers`. */
   ai?: boolean;
+  /** Databases: names (each read and write, as `sql main`), or name → mode (`"read"` as `sql main read`, or `"readwrite"`). */
+  sql?: string[] | Record<string, SqlMode>;
+  /**
+   * Object stores: names (read and write, no prefix, as `objects media`),
+   * or name → mode, or name → `{access, prefix}` (as `objects media read prefix u/`).
+   */
+  objects?: string[] | Record<string, SqlMode | { access?: SqlMode; prefix?: string }>;
+}
+
+/** An object of a store before the run: text (`text/plain; charset=utf-8`), bytes (`application/octet-stream`), or both with its content type and last change. */
+export type ObjectSeed = string | Uint8Array | { body: string | Uint8Array; contentType?: string; lastModified?: Date | number };
+
+/** An object as a test reads it after the run. */
+export interface ObjectEntry {
+  body: Uint8Array;
+  /** The body as UTF-8 text. */
+  text: string;
+  contentType: string;
+  /** The quoted MD5 of the body, as S3 gives it. */
+  etag: string;
+  /** RFC 3339 in UTC, to the second. */
+  lastModified: string;
 }
 
 /** The options of invoke that concern the host functions (the `gojinn` import module). */
@@ -55,6 +81,20 @@ export interface HostOptions {
    * `{error: "unavailable"}`, any status name); past them, `unavailable`.
    */
   aiAnswers?: Array<string | AiAnswer>;
+  /**
+   * The databases before the run (in-memory SQLite, sql.js): name → an SQL
+   * script run first (`"CREATE TABLE ...; INSERT ..."`), a SQLite file image,
+   * or a sql.js `Database` (copied: the test's stays as it is).
+   */
+  databases?: Record<string, string | Uint8Array | SqlJsDatabase>;
+  /** A query's most rows, as a database's `max_rows`; more is `too_large`. Default 1,000. */
+  sqlMaxRows?: number;
+  /** A result's largest size in bytes, as a database's `max_result`; larger is `too_large`. Default 1 MiB. */
+  sqlMaxResult?: number;
+  /** The object stores before the run: store → key → object. */
+  objects?: Record<string, Record<string, ObjectSeed>>;
+  /** The largest object, as a store's `max_object`; larger is `too_large`. Default 10 MiB. */
+  maxObject?: number;
 }
 
 /** The host's defaults for outbound calls and values (docs/host-abi.md, docs/caddyfile.md). */
@@ -64,7 +104,99 @@ export const HOST_DEFAULTS = {
   fetchMaxCalls: 50,
   kvMaxValue: 1 << 20,
   maxJobSize: 1 << 20,
+  sqlMaxRows: 1000,
+  sqlMaxResult: 1 << 20,
+  maxObject: 10 << 20,
 } as const;
+
+// A grant list: names (each read and write) or name → what `entry` makes of it, names checked.
+function namedModes<T>(
+  what: "kv" | "sql" | "objects",
+  list: string[] | Record<string, unknown>,
+  entry: (value: unknown, name: string) => T,
+): Record<string, T> {
+  const named: Record<string, unknown> = Array.isArray(list) ? Object.fromEntries(list.map((n) => [n, "readwrite"])) : list;
+  const noun = what === "sql" ? "database" : "store";
+  return Object.fromEntries(
+    Object.entries(named).map(([name, value]) => {
+      if (!STORE_NAME.test(name)) throw new Error(`invoke: grants.${what}: bad ${noun} name ${JSON.stringify(name)} (want ${STORE_NAME})`);
+      return [name, entry(value, name)];
+    }),
+  );
+}
+
+// A grant's mode, checked.
+function modeOf(what: string, name: string, mode: unknown): SqlMode {
+  if (mode !== "read" && mode !== "readwrite")
+    throw new Error(`invoke: grants.${what}.${name}: mode must be "read" or "readwrite", not ${JSON.stringify(mode)}`);
+  return mode;
+}
+
+function sqlGrants(grants: HostOptions["grants"]): Record<string, SqlMode> {
+  return namedModes("sql", grants?.sql ?? [], (mode, name) => modeOf("sql", name, mode));
+}
+
+function objectGrants(grants: HostOptions["grants"]): Record<string, ObjectGrant> {
+  return namedModes("objects", grants?.objects ?? [], (g, name) => {
+    const { access = "readwrite", prefix = "" } = (typeof g === "object" && g !== null ? g : { access: g }) as {
+      access?: unknown;
+      prefix?: unknown;
+    };
+    if (typeof prefix !== "string") throw new Error(`invoke: grants.objects.${name}: prefix must be a string`);
+    return { access: modeOf("objects", name, access), prefix };
+  });
+}
+
+/** The stores' objects before a run. */
+export function initialObjects(seeds: Record<string, Record<string, ObjectSeed>>): ObjectsSnapshot {
+  const encoder = new TextEncoder();
+  const out: ObjectsSnapshot = {};
+  for (const [store, objects] of Object.entries(seeds)) {
+    if (!STORE_NAME.test(store)) throw new Error(`invoke: objects: bad store name ${JSON.stringify(store)} (want ${STORE_NAME})`);
+    out[store] = {};
+    for (const [key, seed] of Object.entries(objects)) {
+      const s = typeof seed === "string" || seed instanceof Uint8Array ? { body: seed } : seed;
+      const body = typeof s.body === "string" ? encoder.encode(s.body) : s.body;
+      const type = s.contentType ?? (typeof s.body === "string" ? "text/plain; charset=utf-8" : "application/octet-stream");
+      out[store][key] = storedObject(body, type, s.lastModified === undefined ? Date.now() : Number(s.lastModified));
+    }
+  }
+  return out;
+}
+
+/**
+ * The databases' file images before a run: a script is run on an empty
+ * database (a failing one makes invoke throw, naming the database), a
+ * sql.js Database exported. Loads sql.js only when there is a database.
+ */
+export async function databaseImages(
+  databases: HostOptions["databases"],
+  grants: HostOptions["grants"],
+): Promise<{ images: Record<string, Uint8Array>; sqlJs?: SqlJsStatic }> {
+  const seeds = Object.entries(databases ?? {});
+  if (seeds.length === 0 && Object.keys(sqlGrants(grants)).length === 0) return { images: {} };
+  const sqlJs = await loadSqlJs();
+  const images: Record<string, Uint8Array> = {};
+  for (const [name, seed] of seeds) {
+    if (!STORE_NAME.test(name)) throw new Error(`invoke: databases: bad name ${JSON.stringify(name)} (want ${STORE_NAME})`);
+    if (seed instanceof Uint8Array) {
+      images[name] = seed;
+    } else if (isSqlJsDatabase(seed)) {
+      images[name] = seed.export();
+    } else {
+      const db = new sqlJs.Database();
+      try {
+        db.exec(seed);
+        images[name] = db.export();
+      } catch (err) {
+        throw new Error(`invoke: databases.${name}: ${(err as Error).message}`);
+      } finally {
+        db.close();
+      }
+    }
+  }
+  return { images, sqlJs };
+}
 
 function queueGrants(grants: HostOptions["grants"]): string[] {
   const queues = grants?.enqueue ?? [];
@@ -75,16 +207,7 @@ function queueGrants(grants: HostOptions["grants"]): string[] {
 }
 
 function kvGrants(grants: HostOptions["grants"]): Record<string, KvMode> {
-  const list = grants?.kv ?? [];
-  const out: Record<string, KvMode> = Array.isArray(list)
-    ? Object.fromEntries(list.map((name) => [name, "readwrite" as KvMode]))
-    : { ...list };
-  for (const [name, mode] of Object.entries(out)) {
-    if (!STORE_NAME.test(name)) throw new Error(`invoke: grants.kv: bad store name ${JSON.stringify(name)} (want ${STORE_NAME})`);
-    if (mode !== "read" && mode !== "readwrite")
-      throw new Error(`invoke: grants.kv.${name}: mode must be "read" or "readwrite", not ${JSON.stringify(mode)}`);
-  }
-  return out;
+  return namedModes("kv", grants?.kv ?? [], (mode, name) => modeOf("kv", name, mode));
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -123,14 +246,22 @@ export class HostRun {
   /** The guest's ai_chat calls, in order. */
   readonly chats: AiChat[] = [];
   private readonly stores: KvSnapshot = {};
+  private readonly images: Record<string, Uint8Array>;
+  private readonly objects: ObjectsSnapshot;
   private readonly port: MessagePort;
   private readonly workerPort: MessagePort;
 
   private readonly handler: FetchHandler | undefined;
 
-  constructor(options: HostOptions, deadline: number) {
+  /** `images`: the databases' file images before the run (see databaseImages). */
+  constructor(options: HostOptions, deadline: number, images: Record<string, Uint8Array> = {}) {
     this.handler = options.fetch;
     const grants = kvGrants(options.grants);
+    const sql = sqlGrants(options.grants);
+    const objects = objectGrants(options.grants);
+    this.images = { ...images };
+    this.objects = initialObjects(options.objects ?? {});
+    for (const store of Object.keys(objects)) this.objects[store] ??= {};
     const fetchAllow = options.grants?.fetch ?? [];
     fetchAllow.forEach(parseFetchRule); // a bad entry fails here, as at config load
     Object.assign(this.stores, initialStores(options.kv ?? {}));
@@ -151,6 +282,13 @@ export class HostRun {
       maxJobSize: positive("maxJobSize", options.maxJobSize, HOST_DEFAULTS.maxJobSize),
       aiGranted: options.grants?.ai === true,
       aiAnswers: (options.aiAnswers ?? []).map((a) => (typeof a === "string" ? { text: a } : a)),
+      sqlGrants: sql,
+      databases: this.images,
+      sqlMaxRows: positive("sqlMaxRows", options.sqlMaxRows, HOST_DEFAULTS.sqlMaxRows),
+      sqlMaxResult: positive("sqlMaxResult", options.sqlMaxResult, HOST_DEFAULTS.sqlMaxResult),
+      objectGrants: objects,
+      objects: structuredClone(this.objects),
+      maxObject: positive("maxObject", options.maxObject, HOST_DEFAULTS.maxObject),
       deadline,
       bridge: { port: port2, signal: new SharedArrayBuffer(4) },
     };
@@ -180,6 +318,16 @@ export class HostRun {
       case "ai":
         this.chats.push(message.call);
         break;
+      case "sql":
+        this.images[message.db] = message.image;
+        break;
+      case "object": {
+        const { store, key, object } = message.write;
+        const objects = (this.objects[store] ??= {});
+        if (object) objects[key] = object;
+        else delete objects[key];
+        break;
+      }
       case "fetch":
         // Listed now: a call still waiting when the run is stopped stays a timeout.
         this.fetches[message.id] = { ...message.request, status: "timeout", reason: "the run was stopped during the call" };
@@ -210,6 +358,31 @@ export class HostRun {
       Object.entries(this.kvBytes()).map(([store, entries]) => [
         store,
         Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, decoder.decode(v)])),
+      ]),
+    );
+  }
+
+  /** The databases after the run, each opened from its last image (a granted database never written is empty). */
+  databases(sqlJs: SqlJsStatic | undefined): Record<string, SqlJsDatabase> {
+    if (!sqlJs) return {};
+    const names = new Set([...Object.keys(this.images), ...Object.keys(this.config.sqlGrants)]);
+    return Object.fromEntries([...names].map((name) => [name, new sqlJs.Database(this.images[name])]));
+  }
+
+  /** The object stores after the run. */
+  objectEntries(): Record<string, Record<string, ObjectEntry>> {
+    const decoder = new TextDecoder();
+    const entry = (o: StoredObject): ObjectEntry => ({
+      body: o.body,
+      text: decoder.decode(o.body),
+      contentType: o.contentType,
+      etag: o.etag,
+      lastModified: timestamp(o.lastModified),
+    });
+    return Object.fromEntries(
+      Object.entries(this.objects).map(([store, objects]) => [
+        store,
+        Object.fromEntries(Object.entries(objects).map(([k, o]) => [k, entry(o)])),
       ]),
     );
   }
