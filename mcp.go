@@ -1,7 +1,6 @@
 package gojinn
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -44,7 +43,7 @@ type MCP struct {
 
 	ctx     caddy.Context
 	logger  *zap.Logger
-	handler *mcp.StreamableHTTPHandler
+	options *mcp.StreamableHTTPOptions
 
 	servers *toolServers
 }
@@ -56,10 +55,11 @@ type toolServers struct {
 	list []toolServer
 }
 
-// toolServer is the MCP server of one set of tools.
+// toolServer is the MCP server of one set of tools, and the transport
+// that serves it.
 type toolServer struct {
-	tools  []*Gojinn
-	server *mcp.Server
+	tools   []*Gojinn
+	handler *mcp.StreamableHTTPHandler
 }
 
 // maxToolServers bounds the servers kept: a set of tools depends only on the
@@ -74,8 +74,6 @@ func (MCP) CaddyModule() caddy.ModuleInfo {
 	}
 }
 
-type mcpServerKey struct{}
-
 // Provision sets up the transport.
 func (m *MCP) Provision(ctx caddy.Context) error {
 	m.ctx, m.logger, m.servers = ctx, ctx.Logger(), new(toolServers)
@@ -84,15 +82,13 @@ func (m *MCP) Provision(ctx caddy.Context) error {
 			return fmt.Errorf("gojinn_mcp: tool name %q: want 1 to 128 of A-Z a-z 0-9 _ - .", name)
 		}
 	}
-	m.handler = mcp.NewStreamableHTTPHandler(func(r *http.Request) *mcp.Server {
-		return r.Context().Value(mcpServerKey{}).(*mcp.Server)
-	}, &mcp.StreamableHTTPOptions{
+	m.options = &mcp.StreamableHTTPOptions{
 		// Every request stands alone: nothing to keep across reloads, and
 		// any instance can answer.
 		Stateless:                  true,
 		JSONResponse:               true,
 		DisableLocalhostProtection: m.DisableLocalhostProtection,
-	})
+	}
 	return nil
 }
 
@@ -103,8 +99,7 @@ func (m *MCP) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Hand
 		m.logger.Error("tools unavailable", zap.Error(err))
 		return caddyhttp.Error(http.StatusInternalServerError, err)
 	}
-	ctx := context.WithValue(r.Context(), mcpServerKey{}, m.serverOf(tools))
-	m.handler.ServeHTTP(w, r.WithContext(ctx))
+	m.handlerOf(tools).ServeHTTP(w, r)
 	return nil
 }
 
@@ -197,13 +192,15 @@ func hostsAccept(sets caddyhttp.MatcherSets, r *http.Request) bool {
 	return false
 }
 
-// serverOf returns the MCP server of tools, made on first use.
-func (m *MCP) serverOf(tools []*Gojinn) *mcp.Server {
+// handlerOf returns the transport serving the MCP server of tools, made
+// on first use. A handler per server, rather than one that finds the
+// server in the request's context, spares every request a clone.
+func (m *MCP) handlerOf(tools []*Gojinn) *mcp.StreamableHTTPHandler {
 	m.servers.Lock()
 	defer m.servers.Unlock()
 	for _, ts := range m.servers.list {
 		if slices.Equal(ts.tools, tools) {
-			return ts.server
+			return ts.handler
 		}
 	}
 	// The tools capability even without tools, so a client lists them;
@@ -219,10 +216,11 @@ func (m *MCP) serverOf(tools []*Gojinn) *mcp.Server {
 			InputSchema: g.Tool.schema,
 		}, g.callTool)
 	}
+	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s }, m.options)
 	if len(m.servers.list) < maxToolServers {
-		m.servers.list = append(m.servers.list, toolServer{tools, s})
+		m.servers.list = append(m.servers.list, toolServer{tools, h})
 	}
-	return s
+	return h
 }
 
 // parseMCPCaddyfile reads
