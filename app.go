@@ -12,6 +12,7 @@ import (
 
 	"github.com/gojinn/gojinn/host"
 	"github.com/gojinn/gojinn/natsbus"
+	"github.com/gojinn/gojinn/sqldb"
 )
 
 func init() {
@@ -95,6 +96,10 @@ type App struct {
 	// an objects grant (docs/objects.md).
 	ObjectStores map[string]*ObjectStoreConfig `json:"object_stores,omitempty"`
 
+	// Databases are SQL databases, by name, of handlers with a sql grant
+	// (docs/sql.md).
+	Databases map[string]*DatabaseConfig `json:"databases,omitempty"`
+
 	// SignaturePolicy: every handler's default trusted_keys and
 	// signatures (docs/signing.md).
 	SignaturePolicy
@@ -105,6 +110,8 @@ type App struct {
 	logger *zap.Logger
 	bus    natsbus.Config
 	kvCfg  natsbus.KVConfig
+
+	databases map[string]*sqldb.DB // opened in Provision
 
 	mu   sync.Mutex
 	open *natsbus.Bus
@@ -162,6 +169,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 		return err
 	}
 	if err := a.checkObjectStores(); err != nil {
+		return err
+	}
+	if err := a.openDatabases(dataDir); err != nil {
 		return err
 	}
 	return a.provisionTriggers(ctx)
@@ -265,6 +275,7 @@ func (a *App) Cleanup() error {
 	for _, t := range a.triggers {
 		t.cleanup()
 	}
+	_ = a.closeDatabases()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.open != nil {

@@ -171,6 +171,12 @@ type Gojinn struct {
 	// object_* host functions (docs/objects.md).
 	Objects []ObjectsGrant `json:"objects,omitempty"`
 
+	// SQL grants the guest databases of the gojinn app, by name, through
+	// the sql_query and sql_exec host functions (docs/sql.md). Each must
+	// be a database of the gojinn app, or the config fails to load.
+	// Default: none.
+	SQL []SQLGrant `json:"sql,omitempty"`
+
 	name    string
 	logger  *zap.Logger
 	key     string // compiledModules key

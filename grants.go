@@ -94,14 +94,14 @@ func (g *Gojinn) provisionHost(ctx caddy.Context) error {
 		if client != nil {
 			client.Close()
 		}
-		if len(g.KV) > 0 || len(g.Fetch) > 0 || len(g.Enqueue) > 0 || g.AI || len(g.Objects) > 0 {
-			g.logger.Warn("the module imports nothing from gojinn: its kv, fetch, enqueue, ai and objects grants are unused")
+		if len(g.KV) > 0 || len(g.Fetch) > 0 || len(g.Enqueue) > 0 || g.AI || len(g.Objects) > 0 || len(g.SQL) > 0 {
+			g.logger.Warn("the module imports nothing from gojinn: its kv, fetch, enqueue, ai, objects and sql grants are unused")
 		}
 		return nil
 	}
 	// The method value is made once: per request it would allocate.
 	g.host = &hostAccess{grants: grants, observe: g.metrics.ObserveHostCall, fetch: client}
-	if len(g.KV) == 0 && len(g.Enqueue) == 0 && !g.AI && len(g.Objects) == 0 {
+	if len(g.KV) == 0 && len(g.Enqueue) == 0 && !g.AI && len(g.Objects) == 0 && len(g.SQL) == 0 {
 		return nil
 	}
 	gojinnApp := g.app
@@ -119,6 +119,9 @@ func (g *Gojinn) provisionHost(ctx caddy.Context) error {
 		return err
 	}
 	if err := g.provisionObjects(gojinnApp); err != nil {
+		return err
+	}
+	if err := g.provisionSQL(gojinnApp); err != nil {
 		return err
 	}
 	if len(g.KV) > 0 {
