@@ -30,8 +30,14 @@ type vector struct {
 	Fetch  []fetchReply                 `json:"fetch"`
 	Full   []string                     `json:"full_queues"`
 	AI     []aiReply                    `json:"ai"`
-	Calls  []vectorCall                 `json:"calls"`
-	After  vectorAfter                  `json:"after"`
+	// Objects are the object stores' contents before the run, MaxObject
+	// their max_object (0: 10 MiB), ObjectErrors the stores whose every
+	// call fails with the backend error named.
+	Objects      map[string]map[string]objectSpec `json:"objects"`
+	MaxObject    int                              `json:"max_object"`
+	ObjectErrors map[string]string                `json:"object_errors"`
+	Calls        []vectorCall                     `json:"calls"`
+	After        vectorAfter                      `json:"after"`
 }
 
 type vectorGrants struct {
@@ -42,6 +48,12 @@ type vectorGrants struct {
 	Enqueue       []string          `json:"enqueue"`
 	MaxJobSize    int               `json:"max_job_size"`
 	AI            bool              `json:"ai"`
+	// Objects maps an object store to its grant: access "read" or
+	// "read-write", and a prefix.
+	Objects map[string]struct {
+		Access string `json:"access"`
+		Prefix string `json:"prefix"`
+	} `json:"objects"`
 }
 
 type vectorCall struct {
@@ -91,6 +103,8 @@ type vectorAfter struct {
 	Denied *int                         `json:"denied"`
 	Jobs   []job                        `json:"enqueued"`
 	Chats  []host.ChatRequest           `json:"chats"`
+	// Objects is every non-empty object store's contents.
+	Objects map[string]map[string]objectSpec `json:"objects"`
 }
 
 type sentRequest struct {
@@ -227,8 +241,12 @@ func (c *vectorCall) encode(p *program) error {
 		args = []uint64{uint64(c.Handle)}
 	case "enqueue":
 		args = slices.Concat(arg("queue", addrStore, c.Queue), arg("body", addrValue, c.Body), buf)
-	case "ai_chat":
+	case "ai_chat", "object_get", "object_head", "object_list":
 		args = append(arg("request", addrReq, c.Req), ptr("out", addrOut))
+	case "object_put":
+		args = slices.Concat(arg("request", addrReq, c.Req), arg("body", addrBody, c.Body))
+	case "object_delete":
+		args = arg("request", addrReq, c.Req)
 	default:
 		return fmt.Errorf("unknown function %q", c.Fn)
 	}
@@ -355,6 +373,7 @@ func runVector(t *testing.T, v *vector, noRun bool) {
 	if v.Grants.AI {
 		grants.AI = ai
 	}
+	buckets := objectBuckets(v, grants)
 	logs := []logLine{}
 	denied := 0
 	run := &host.Run{
@@ -409,6 +428,9 @@ func runVector(t *testing.T, v *vector, noRun bool) {
 	}
 	if a.Chats != nil && !reflect.DeepEqual(ai.chats(), a.Chats) {
 		t.Errorf("chats the endpoint got: %+v, want %+v", ai.chats(), a.Chats)
+	}
+	if a.Objects != nil {
+		checkObjects(t, buckets, a.Objects)
 	}
 	if a.Denied != nil && denied != *a.Denied {
 		t.Errorf("denied calls reported: %d, want %d", denied, *a.Denied)

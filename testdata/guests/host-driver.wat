@@ -9,7 +9,8 @@
 ;;   3 dump   addr u32, len u32          output len bytes of memory at addr
 ;;   4 grow   pages u32                  memory.grow
 ;;   5 call   fn u32, one u64 per param  call function fn (the order of
-;;            docs/host-abi.md: 0 host_log ... 13 ai_chat), output
+;;            docs/host-abi.md: 0 host_log ... 13 ai_chat, 14 sql_query,
+;;            15 sql_exec, 16 object_get ... 20 object_list), output
 ;;            its status as a u32 (host_log: 0)
 ;; Memory: 0x10000..0x100000 and anything grown past 0x300000 are the
 ;; program's; the rest is the driver's (stdin at 0x200000, output at
@@ -29,6 +30,11 @@
   (import "gojinn" "fetch_close" (func $fetch_close (param i32) (result i32)))
   (import "gojinn" "enqueue" (func $enqueue (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
   (import "gojinn" "ai_chat" (func $ai_chat (param i32 i32 i32) (result i32)))
+  (import "gojinn" "object_get" (func $object_get (param i32 i32 i32) (result i32)))
+  (import "gojinn" "object_head" (func $object_head (param i32 i32 i32) (result i32)))
+  (import "gojinn" "object_put" (func $object_put (param i32 i32 i32 i32) (result i32)))
+  (import "gojinn" "object_delete" (func $object_delete (param i32 i32) (result i32)))
+  (import "gojinn" "object_list" (func $object_list (param i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 48)
@@ -89,6 +95,16 @@
       (call $enqueue (call $i32) (call $i32) (call $i32) (call $i32) (call $i32) (call $i32) (call $i32)))))
     (if (i32.eq (local.get $fn) (i32.const 13)) (then (return
       (call $ai_chat (call $i32) (call $i32) (call $i32)))))
+    (if (i32.eq (local.get $fn) (i32.const 16)) (then (return
+      (call $object_get (call $i32) (call $i32) (call $i32)))))
+    (if (i32.eq (local.get $fn) (i32.const 17)) (then (return
+      (call $object_head (call $i32) (call $i32) (call $i32)))))
+    (if (i32.eq (local.get $fn) (i32.const 18)) (then (return
+      (call $object_put (call $i32) (call $i32) (call $i32) (call $i32)))))
+    (if (i32.eq (local.get $fn) (i32.const 19)) (then (return
+      (call $object_delete (call $i32) (call $i32)))))
+    (if (i32.eq (local.get $fn) (i32.const 20)) (then (return
+      (call $object_list (call $i32) (call $i32) (call $i32)))))
     (unreachable))
 
   (func (export "_start")
