@@ -27,17 +27,20 @@ const encoder = new TextEncoder();
 const I32_MIN = -(2n ** 31n);
 const I32_MAX = 2n ** 31n - 1n;
 
-/** A database's message, and the status the host gives it (sql.js reports the message, not SQLite's code). */
+/**
+ * A database's message, and the status the Go host gives it
+ * (sqldb/sqlite_errors.go). sql.js reports SQLite's message, not its code:
+ * the code is told from the message.
+ */
 function failure(message: string): SqlOutcome {
-  if (/constraint failed/.test(message)) return { status: "conflict", held: encoder.encode(message) };
-  if (/^attempt to write a readonly database|^not authorized/.test(message)) return { status: "denied", held: encoder.encode(message) };
-  // sql.js is built without extensions: the host's authorizer refuses load_extension.
-  if (/^no such function: load_extension$/.test(message)) return { status: "denied", held: encoder.encode("not authorized") };
+  const held = (status: StatusName): SqlOutcome => ({ status, held: encoder.encode(message) });
+  if (/constraint failed/.test(message)) return held("conflict");
+  if (/^attempt to write a readonly database|^not authorized/.test(message)) return held("denied");
+  if (/^(string or blob too big|too many SQL variables)/.test(message)) return { status: "too_large" };
   if (/^database (table )?is locked/.test(message)) return { status: "unavailable" };
   if (/^interrupted/.test(message)) return { status: "timeout" };
-  if (/^(disk I\/O error|out of memory|database disk image is malformed|database or disk is full)/.test(message))
-    return { status: "io_error" };
-  return { status: "invalid", held: encoder.encode(message) };
+  if (/^(disk I\/O error|out of memory|database disk image is malformed|database or disk is full)/.test(message)) return { status: "io_error" };
+  return held("invalid");
 }
 
 /** A param as sql.js binds it: sql.js has no 64-bit integer binding, so an integer past i32 binds as its decimal text. */
@@ -47,11 +50,20 @@ function bindable(p: SqlParam): SqlJsValue {
   return p;
 }
 
+/** A float as the Go host writes it (sqldb/result.go): a whole one keeps ".0"; NaN and infinities as strings. */
+function jsonFloat(v: number): string {
+  if (Number.isNaN(v)) return '"NaN"';
+  if (!Number.isFinite(v)) return v > 0 ? '"Infinity"' : '"-Infinity"';
+  if (Object.is(v, -0)) return "-0.0";
+  const text = String(v);
+  return /[.e]/.test(text) ? text : `${text}.0`;
+}
+
 /** One result value as the ABI's JSON. */
 function jsonValue(v: SqlJsValue): string {
   if (v === null) return "null";
   if (typeof v === "bigint") return v.toString();
-  if (typeof v === "number") return Number.isFinite(v) ? JSON.stringify(v) : "null";
+  if (typeof v === "number") return jsonFloat(v);
   if (typeof v === "string") return JSON.stringify(v);
   return `{"blob":${JSON.stringify(Buffer.from(v).toString("base64"))}}`;
 }
@@ -110,14 +122,14 @@ export class SqlDatabases {
       const prepared = this.prepare(db, sql);
       if (!("bind" in prepared)) return prepared;
       stmt = prepared;
-      const refused = refusal(stmt.getSQL());
-      if (refused !== null) return { status: "denied", held: encoder.encode("not authorized") };
       const wrongCount = this.bind(stmt, params);
       if (wrongCount !== null) return { status: "invalid", held: encoder.encode(wrongCount) };
       const outcome = query ? this.rows(stmt) : this.counts(db, stmt, before);
-      stmt.free();
-      stmt = undefined;
-      if (outcome.status === "ok" && this.version(db) !== before) this.changed(name, db);
+      if (outcome.status === "ok" && this.version(db) !== before) {
+        stmt.free();
+        stmt = undefined;
+        this.changed(name, db);
+      }
       return outcome;
     } catch (err) {
       return failure(messageOf(err));
@@ -126,13 +138,20 @@ export class SqlDatabases {
     }
   }
 
-  // The one statement of the text, or why there is not exactly one.
+  // The one statement of the text, or why there is not exactly one. As on
+  // the host, the authorizer judges the first statement when it is
+  // prepared, before the rest of the text is looked at.
   private prepare(db: SqlJsDatabase, sql: string): SqlJsStatement | SqlOutcome {
     const statements = db.iterateStatements(sql);
     const first = statements.next();
     if (first.done) return { status: "invalid", held: encoder.encode("no statement") };
+    const refused = refusal(first.value.getSQL());
     // Another next() would free the first statement: the tail is prepared apart.
     const tail = statements.getRemainingSQL();
+    if (refused !== null) {
+      first.value.free();
+      return { status: "denied", held: encoder.encode(refused) };
+    }
     let second = false;
     if (tail.trim() !== "") {
       try {
@@ -145,13 +164,14 @@ export class SqlDatabases {
     }
     if (!second) return first.value;
     first.value.free();
-    return { status: "invalid", held: encoder.encode("more than one statement") };
+    return { status: "invalid", held: encoder.encode("one statement per call: the text holds a second one") };
   }
 
-  // Binds the params; a message when their number is not the statement's.
-  // sql.js has no sqlite3_bind_parameter_count, but SQLite refuses a number
-  // bound past the last parameter (sql.js throws for numbers, not for null):
-  // n zeros bind and n + 1 do not exactly when the statement takes n.
+  // Binds the params; the host's message when their number is not the
+  // statement's. sql.js has no sqlite3_bind_parameter_count, but SQLite
+  // refuses a number bound past the last parameter (sql.js throws for
+  // numbers, not for null): n zeros bind and n + 1 do not exactly when the
+  // statement has n parameters.
   private bind(stmt: SqlJsStatement, params: SqlParam[]): string | null {
     const fits = (n: number): boolean => {
       try {
@@ -162,39 +182,51 @@ export class SqlDatabases {
         throw err;
       }
     };
-    if (fits(params.length + 1)) return `the statement takes more than ${params.length} parameters`;
-    if (!fits(params.length)) return `the statement takes fewer than ${params.length} parameters`;
-    stmt.bind(params.map(bindable));
-    return null;
+    const given = params.length;
+    if (fits(given) && !fits(given + 1)) {
+      stmt.bind(params.map(bindable));
+      // sql.js binds a whole number as an integer: a float param is REAL whatever its value.
+      params.forEach((p, i) => typeof p === "number" && this.sqlJs._sqlite3_bind_double(stmt.stmt, i + 1, p));
+      return null;
+    }
+    // The count: the largest n that fits (SQLite allows at most 32,766).
+    let lo = 0;
+    let hi = 32_767;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if (fits(mid)) lo = mid;
+      else hi = mid;
+    }
+    return `${given} parameters given, the statement has ${lo}`;
   }
 
-  // Every row, within max_rows and max_result.
+  // Every row, within max_rows and max_result (its size in bytes).
   private rows(stmt: SqlJsStatement): SqlOutcome {
-    const columns = stmt.getColumnNames();
+    const head = `{"columns":${JSON.stringify(stmt.getColumnNames())},"rows":[`;
     const rows: string[] = [];
-    let size = 0;
+    let size = Buffer.byteLength(head) + 2;
     while (stmt.step()) {
       if (rows.length === this.limits.maxRows) return { status: "too_large" };
       const row = `[${stmt.get(null, { useBigInt: true }).map(jsonValue).join(",")}]`;
-      size += row.length + 1;
+      size += Buffer.byteLength(row) + (rows.length > 0 ? 1 : 0);
       if (size > this.limits.maxResult) return { status: "too_large" };
       rows.push(row);
     }
-    const held = encoder.encode(`{"columns":${JSON.stringify(columns)},"rows":[${rows.join(",")}]}`);
-    if (held.length > this.limits.maxResult) return { status: "too_large" };
-    return { status: "ok", held };
+    return { status: "ok", held: encoder.encode(`${head}${rows.join(",")}]}`) };
   }
 
-  // Runs the statement to its end: the rows it changed and the last rowid
-  // inserted, both 0 when it changed none (SQLite's own counters keep the
-  // previous statement's values then).
+  // Runs the statement to its end: the rows it changed (0 when it changed
+  // none: SQLite's counter keeps the previous statement's) and the rowid it
+  // inserted (0 when none: the host resets the counter before each call,
+  // which sql.js cannot, so an unchanged counter reads as 0).
   private counts(db: SqlJsDatabase, stmt: SqlJsStatement, before: string): SqlOutcome {
+    const lastBefore = db.exec("SELECT last_insert_rowid()")[0]?.values[0]?.[0];
     while (stmt.step());
     const [row] = db.exec("SELECT changes(), last_insert_rowid(), total_changes()");
     const [changes, lastId, total] = row?.values[0] ?? [0, 0, 0];
-    const changed = String(total) !== before.split("/")[0];
-    const held = changed ? `{"rows_affected":${changes},"last_insert_id":${lastId}}` : `{"rows_affected":0,"last_insert_id":0}`;
-    return { status: "ok", held: encoder.encode(held) };
+    const affected = String(total) !== before.split("/")[0] ? changes : 0;
+    const inserted = lastId !== lastBefore ? lastId : 0;
+    return { status: "ok", held: encoder.encode(`{"rows_affected":${affected},"last_insert_id":${inserted}}`) };
   }
 
   // Reports a database's new image (export reopens it: its settings again).

@@ -8,6 +8,8 @@ export type SqlJsValue = null | number | bigint | string | Uint8Array;
 
 /** A prepared statement of sql.js. */
 export interface SqlJsStatement {
+  /** The sqlite3_stmt pointer, for the C functions. */
+  stmt: number;
   bind(values: SqlJsValue[]): boolean;
   step(): boolean;
   get(params: null, config: { useBigInt: boolean }): SqlJsValue[];
@@ -35,13 +37,19 @@ export interface SqlJsDatabase {
 /** The sql.js module: opens databases, empty or from a file image. */
 export interface SqlJsStatic {
   Database: new (image?: Uint8Array) => SqlJsDatabase;
+  /** SQLite's C function: sql.js binds a whole number as an integer, this binds it as REAL. */
+  _sqlite3_bind_double(stmt: number, position: number, value: number): number;
 }
 
 let loading: Promise<SqlJsStatic> | undefined;
 
-/** Loads sql.js once per thread. */
+/**
+ * Loads sql.js once per thread: its debug build, whose objects keep their
+ * property names (the minified build renames a statement's `stmt`, which
+ * binding a float as REAL needs); it runs statements at half the speed.
+ */
 export function loadSqlJs(): Promise<SqlJsStatic> {
-  const init = createRequire(import.meta.url)("sql.js") as () => Promise<SqlJsStatic>;
+  const init = createRequire(import.meta.url)("sql.js/dist/sql-wasm-debug.js") as () => Promise<SqlJsStatic>;
   return (loading ??= init());
 }
 
