@@ -1,0 +1,155 @@
+// Command sdkgo-sql is a test guest on the Go SDK (its own module): a
+// handler on database/sql through the driver "gojinn", over the database
+// named by $SQL_DB (default "main"). Routes:
+//
+//	POST /exec     runs the request body as a statement: {"rows_affected": n, "last_insert_id": id}
+//	POST /items    inserts {"name", "price", "qty", "active", "data" (base64), "added" (RFC 3339)}
+//	               with typed parameters: {"id": id}
+//	GET  /items    every item, scanned into typed Go values, and the Go
+//	               type of each value scanned into an any
+//	POST /tx       begins a transaction (which the driver refuses)
+//
+// A failure answers the status of the SDK's sentinel error it wraps (409
+// conflict, 403 denied, 400 invalid, 413 too_large, 501 unsupported, else
+// 502), the error's text as the body and, when the database gave one, its
+// message in X-SQL-Message.
+package main
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/gojinn/gojinn/sdk-go/gojinn"
+	_ "github.com/gojinn/gojinn/sdk-go/sqldriver"
+)
+
+type item struct {
+	ID     int64          `json:"id"`
+	Name   string         `json:"name"`
+	Price  float64        `json:"price"`
+	Qty    int            `json:"qty"`
+	Active bool           `json:"active"`
+	Data   []byte         `json:"data"`
+	Added  time.Time      `json:"added"`
+	Note   sql.NullString `json:"note"`
+}
+
+func main() {
+	name := os.Getenv("SQL_DB")
+	if name == "" {
+		name = "main"
+	}
+	db, err := sql.Open("gojinn", name)
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /exec", func(w http.ResponseWriter, r *http.Request) {
+		text, _ := io.ReadAll(r.Body)
+		res, err := db.ExecContext(r.Context(), string(text))
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		n, _ := res.RowsAffected()
+		id, _ := res.LastInsertId()
+		writeJSON(w, map[string]int64{"rows_affected": n, "last_insert_id": id})
+	})
+	mux.HandleFunc("POST /items", func(w http.ResponseWriter, r *http.Request) {
+		var it item
+		if err := json.NewDecoder(r.Body).Decode(&it); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		res, err := db.ExecContext(r.Context(), "INSERT INTO items (name, price, qty, active, data, added) VALUES (?, ?, ?, ?, ?, ?)",
+			it.Name, it.Price, it.Qty, it.Active, it.Data, it.Added)
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		id, _ := res.LastInsertId()
+		writeJSON(w, map[string]int64{"id": id})
+	})
+	mux.HandleFunc("GET /items", func(w http.ResponseWriter, r *http.Request) {
+		const query = "SELECT id, name, price, qty, active, data, added, note FROM items ORDER BY id"
+		rows, err := db.QueryContext(r.Context(), query)
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		items := []item{}
+		for rows.Next() {
+			var it item
+			if err := rows.Scan(&it.ID, &it.Name, &it.Price, &it.Qty, &it.Active, &it.Data, &it.Added, &it.Note); err != nil {
+				fail(w, err)
+				return
+			}
+			items = append(items, it)
+		}
+		if err := rows.Err(); err != nil {
+			fail(w, err)
+			return
+		}
+		// The same rows into any: the Go types the driver hands database/sql.
+		rows, err = db.QueryContext(r.Context(), query)
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		defer rows.Close()
+		types := [][]string{}
+		for rows.Next() {
+			vals := make([]any, 8)
+			ptrs := make([]any, len(vals))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				fail(w, err)
+				return
+			}
+			var ts []string
+			for _, v := range vals {
+				ts = append(ts, fmt.Sprintf("%T", v))
+			}
+			types = append(types, ts)
+		}
+		writeJSON(w, map[string]any{"items": items, "types": types})
+	})
+	mux.HandleFunc("POST /tx", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := db.BeginTx(r.Context(), nil); err != nil {
+			fail(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	gojinn.ServeHTTP(mux)
+}
+
+func fail(w http.ResponseWriter, err error) {
+	status := http.StatusBadGateway
+	for sentinel, s := range map[error]int{
+		gojinn.ErrConflict: http.StatusConflict, gojinn.ErrDenied: http.StatusForbidden, gojinn.ErrInvalid: http.StatusBadRequest,
+		gojinn.ErrTooLarge: http.StatusRequestEntityTooLarge, errors.ErrUnsupported: http.StatusNotImplemented,
+	} {
+		if errors.Is(err, sentinel) {
+			status = s
+		}
+	}
+	var sqlErr *gojinn.SQLError
+	if errors.As(err, &sqlErr) {
+		w.Header().Set("X-SQL-Message", sqlErr.Message)
+	}
+	http.Error(w, err.Error(), status)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v) //nolint:errcheck // the response is in memory
+}
