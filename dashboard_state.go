@@ -24,10 +24,10 @@ type dashboardState struct {
 
 // dashboardStateNow reads the process's state. The queues come first: a
 // run is counted before its job is settled (done, retried or dead), so
-// the counts read after the queues include the run of every job they
-// show. Read the other way round, the JetStream requests of the queues'
-// statistics left milliseconds for a job to die uncounted: a dead letter
-// of a function that showed no run.
+// the counts read after the queues include the run that settled each
+// job they show (of this config). Read the other way round, the
+// JetStream requests of the queues' statistics left milliseconds for a
+// job to die uncounted: a dead letter of a function that showed no run.
 func dashboardStateNow(ctx context.Context) dashboardState {
 	var st dashboardState
 	if app, err := runningApp(); err == nil {
