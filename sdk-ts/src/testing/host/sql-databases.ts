@@ -39,7 +39,8 @@ function failure(message: string): SqlOutcome {
   if (/^(string or blob too big|too many SQL variables)/.test(message)) return { status: "too_large" };
   if (/^database (table )?is locked/.test(message)) return { status: "unavailable" };
   if (/^interrupted/.test(message)) return { status: "timeout" };
-  if (/^(disk I\/O error|out of memory|database disk image is malformed|database or disk is full)/.test(message)) return { status: "io_error" };
+  if (/^(disk I\/O error|out of memory|database disk image is malformed|database or disk is full)/.test(message))
+    return { status: "io_error" };
   return held("invalid");
 }
 
