@@ -36,7 +36,9 @@ type vector struct {
 	Objects      map[string]map[string]objectSpec `json:"objects"`
 	MaxObject    int                              `json:"max_object"`
 	ObjectErrors map[string]string                `json:"object_errors"`
-	Calls        []vectorCall                     `json:"calls"`
+	// Databases are SQLite databases, by name, made for the run.
+	Databases map[string]vectorDatabase `json:"databases"`
+	Calls     []vectorCall              `json:"calls"`
 	After        vectorAfter                      `json:"after"`
 }
 
@@ -54,6 +56,8 @@ type vectorGrants struct {
 		Access string `json:"access"`
 		Prefix string `json:"prefix"`
 	} `json:"objects"`
+	// SQL maps a database to its grant: "read" or "read-write".
+	SQL map[string]string `json:"sql"`
 }
 
 type vectorCall struct {
@@ -93,6 +97,8 @@ type expect struct {
 	TextLen          *uint32 `json:"text_len"`
 	PromptTokens     *uint32 `json:"prompt_tokens"`
 	CompletionTokens *uint32 `json:"completion_tokens"`
+	// sql_query's and sql_exec's two u32 at out are handle and size.
+	Size *uint32 `json:"size"`
 }
 
 type vectorAfter struct {
@@ -105,6 +111,8 @@ type vectorAfter struct {
 	Chats  []host.ChatRequest           `json:"chats"`
 	// Objects is every non-empty object store's contents.
 	Objects map[string]map[string]objectSpec `json:"objects"`
+	// Queries are run on the databases after the run.
+	Queries []vectorQuery `json:"queries"`
 }
 
 type sentRequest struct {
@@ -241,7 +249,7 @@ func (c *vectorCall) encode(p *program) error {
 		args = []uint64{uint64(c.Handle)}
 	case "enqueue":
 		args = slices.Concat(arg("queue", addrStore, c.Queue), arg("body", addrValue, c.Body), buf)
-	case "ai_chat", "object_get", "object_head", "object_list":
+	case "ai_chat", "object_get", "object_head", "object_list", "sql_query", "sql_exec":
 		args = append(arg("request", addrReq, c.Req), ptr("out", addrOut))
 	case "object_put":
 		args = slices.Concat(arg("request", addrReq, c.Req), arg("body", addrBody, c.Body))
@@ -276,7 +284,7 @@ func (c *vectorCall) check(status, outs, buf []byte) error {
 	if st != host.StatusOK && !bytes.Equal(buf, untouched) {
 		return fmt.Errorf("status %s, but the buffer was written", st)
 	}
-	if st != host.StatusOK && !bytes.Equal(outs[4:], bytes.Repeat([]byte{sentinel}, outsSize-4)) {
+	if st != host.StatusOK && !untouchedOuts(c.Fn, outs) {
 		return fmt.Errorf("status %s, but an out-parameter was written: % x", st, outs)
 	}
 	if e.Value != nil && (lenOut > uint32(len(buf)) || !bytes.Equal(buf[:lenOut], *e.Value)) {
@@ -311,6 +319,7 @@ func (c *vectorCall) check(status, outs, buf []byte) error {
 		{"text_len", e.TextLen, 4},
 		{"prompt_tokens", e.PromptTokens, 8},
 		{"completion_tokens", e.CompletionTokens, 12},
+		{"size", e.Size, 4},
 	} {
 		if got := binary.LittleEndian.Uint32(outs[addrOut-addrLenOut+f.at:]); f.want != nil && got != *f.want {
 			return fmt.Errorf("%s %d, want %d", f.name, got, *f.want)
@@ -373,6 +382,7 @@ func runVector(t *testing.T, v *vector, noRun bool) {
 	if v.Grants.AI {
 		grants.AI = ai
 	}
+	databases := openVectorDatabases(t, v.Databases, v.Grants.SQL, grants)
 	buckets := objectBuckets(v, grants)
 	logs := []logLine{}
 	denied := 0
@@ -432,6 +442,7 @@ func runVector(t *testing.T, v *vector, noRun bool) {
 	if a.Objects != nil {
 		checkObjects(t, buckets, a.Objects)
 	}
+	checkVectorQueries(t, databases, a.Queries)
 	if a.Denied != nil && denied != *a.Denied {
 		t.Errorf("denied calls reported: %d, want %d", denied, *a.Denied)
 	}

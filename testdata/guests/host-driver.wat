@@ -30,6 +30,8 @@
   (import "gojinn" "fetch_close" (func $fetch_close (param i32) (result i32)))
   (import "gojinn" "enqueue" (func $enqueue (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
   (import "gojinn" "ai_chat" (func $ai_chat (param i32 i32 i32) (result i32)))
+  (import "gojinn" "sql_query" (func $sql_query (param i32 i32 i32) (result i32)))
+  (import "gojinn" "sql_exec" (func $sql_exec (param i32 i32 i32) (result i32)))
   (import "gojinn" "object_get" (func $object_get (param i32 i32 i32) (result i32)))
   (import "gojinn" "object_head" (func $object_head (param i32 i32 i32) (result i32)))
   (import "gojinn" "object_put" (func $object_put (param i32 i32 i32 i32) (result i32)))
@@ -95,6 +97,10 @@
       (call $enqueue (call $i32) (call $i32) (call $i32) (call $i32) (call $i32) (call $i32) (call $i32)))))
     (if (i32.eq (local.get $fn) (i32.const 13)) (then (return
       (call $ai_chat (call $i32) (call $i32) (call $i32)))))
+    (if (i32.eq (local.get $fn) (i32.const 14)) (then (return
+      (call $sql_query (call $i32) (call $i32) (call $i32)))))
+    (if (i32.eq (local.get $fn) (i32.const 15)) (then (return
+      (call $sql_exec (call $i32) (call $i32) (call $i32)))))
     (if (i32.eq (local.get $fn) (i32.const 16)) (then (return
       (call $object_get (call $i32) (call $i32) (call $i32)))))
     (if (i32.eq (local.get $fn) (i32.const 17)) (then (return
