@@ -39,7 +39,7 @@ type vector struct {
 	// Databases are SQLite databases, by name, made for the run.
 	Databases map[string]vectorDatabase `json:"databases"`
 	Calls     []vectorCall              `json:"calls"`
-	After        vectorAfter                      `json:"after"`
+	After     vectorAfter               `json:"after"`
 }
 
 type vectorGrants struct {
