@@ -146,6 +146,10 @@ func TestObjects(t *testing.T) {
 		route("/slow", "\t\t\tobjects slow\n\t\t\ttimeout 1s\n\t\t\trecord_crashes "+crashDir+"\n") +
 		fmt.Sprintf("\thandle /noimport {\n\t\tgojinn %s {\n\t\t\tobjects media\n\t\t}\n\t}\n}\n", guestPath(t, "ok"))
 	tester, logFile := kvServer(t, block, site)
+	// The load checked the blocks without a request (the down one loaded).
+	if n := srv.Requests.Load(); n != 0 {
+		t.Errorf("loading the config sent %d requests to the endpoint, want none", n)
+	}
 	call := func(path string, op byte, req string, body string) objectResult {
 		t.Helper()
 		return objectCall(t, tester, path, op, req, []byte(body))
@@ -289,12 +293,14 @@ func TestObjects(t *testing.T) {
 		}
 	})
 
-	// The secrets are nowhere: not in Caddy's log, the crash record of
-	// the timed-out run, the handlers' view or the served config.
+	// A module importing nothing of gojinn is warned that its grant is
+	// unused.
 	waitForLog(t, logFile, "http.handlers.gojinn", func(e map[string]any) bool {
 		msg, _ := e["msg"].(string)
-		return strings.Contains(msg, "ai and objects grants are unused")
+		return strings.Contains(msg, "imports nothing from gojinn") && strings.Contains(msg, "objects")
 	})
+	// The secrets are nowhere: not in Caddy's log, the crash record of
+	// the timed-out run, the handlers' view or the served config.
 	places := map[string]string{"Caddy's log": readFile(t, logFile)}
 	for _, f := range crashFiles(t, crashDir, 1) {
 		places[f] = readFile(t, f)
