@@ -37,6 +37,7 @@ function guest(config: Partial<HostConfig> = {}) {
       objectGrants: {},
       objects: {},
       maxObject: 100,
+      objectErrors: {},
       deadline: Date.now() + 60_000,
       bridge: { port: undefined as never, signal: new SharedArrayBuffer(4) },
       ...config,

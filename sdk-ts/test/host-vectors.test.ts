@@ -11,6 +11,7 @@ import type { BridgeReply, FetchRequest } from "../dist/testing/host/fetch-bridg
 import { hostImports, type AiChat, type EnqueuedJob, type KvMode } from "../dist/testing/host/host-imports.js";
 import { initialStores } from "../dist/testing/host/host-run.js";
 import type { KvSnapshot } from "../dist/testing/host/kv-stores.js";
+import { storedObject, type ObjectsSnapshot } from "../dist/testing/host/objects-stores.js";
 
 const DIR = fileURLToPath(new URL("../../contract/host/", import.meta.url));
 
@@ -47,8 +48,12 @@ interface Vector {
     enqueue?: string[];
     max_job_size?: number;
     ai?: boolean;
+    objects?: Record<string, { access: "read" | "read-write"; prefix?: string }>;
   };
   full_queues?: string[];
+  objects?: Record<string, Record<string, { body: Bytes; content_type: string }>>;
+  max_object?: number;
+  object_errors?: Record<string, "unavailable" | "timeout" | "io_error">;
   ai?: Array<{ text: string; prompt_tokens?: number; completion_tokens?: number } | { error: string }>;
   kv?: Record<string, Record<string, string>>;
   fetch?: Array<{ status: number; headers: Record<string, string[]>; body: string } | { error: string }>;
@@ -60,6 +65,7 @@ interface Vector {
     logs?: Array<{ level: number; msg: string }>;
     enqueued?: Array<{ queue: string; body: Bytes; id: string }>;
     chats?: Array<{ model: string; messages: Array<{ role: string; content: string }> }>;
+    objects?: Record<string, Record<string, { body: Bytes; content_type: string }>>;
     denied?: number;
   };
 }
@@ -90,6 +96,15 @@ function run(v: Vector) {
   const enqueued: EnqueuedJob[] = [];
   const chats: AiChat[] = [];
   let denied = 0;
+  // Every loaded object was last modified at 2026-12-03T17:00:00Z (contract/README.md).
+  const objects: ObjectsSnapshot = Object.fromEntries(
+    Object.entries(v.objects ?? {}).map(([store, entries]) => [
+      store,
+      Object.fromEntries(
+        Object.entries(entries).map(([k, o]) => [k, storedObject(bytesOf(o.body), o.content_type, Date.UTC(2026, 11, 3, 17))]),
+      ),
+    ]),
+  );
   const kvGrants: Record<string, KvMode> = Object.fromEntries(
     Object.entries(v.grants.kv ?? {}).map(([s, m]) => [s, m === "read" ? "read" : "readwrite"]),
   );
@@ -129,9 +144,15 @@ function run(v: Vector) {
       databases: {},
       sqlMaxRows: 1000,
       sqlMaxResult: 1 << 20,
-      objectGrants: {},
-      objects: {},
-      maxObject: 10 << 20,
+      objectGrants: Object.fromEntries(
+        Object.entries(v.grants.objects ?? {}).map(([s, g]) => [
+          s,
+          { access: g.access === "read" ? "read" : "readwrite", prefix: g.prefix ?? "" },
+        ]),
+      ),
+      objects: structuredClone(objects),
+      maxObject: v.max_object || 10 << 20,
+      objectErrors: v.object_errors ?? {},
       deadline: Date.now() + 60_000,
       bridge: undefined as never,
     },
@@ -153,7 +174,11 @@ function run(v: Vector) {
       enqueue: (job) => enqueued.push(job),
       aiChat: (call) => chats.push(call),
       sqlChange: () => undefined,
-      objectWrite: () => undefined,
+      objectWrite: ({ store, key, object }) => {
+        const s = (objects[store] ??= {});
+        if (object) s[key] = object;
+        else delete s[key];
+      },
       denied: () => denied++,
     },
   ) as unknown as Record<string, (...args: Array<number | bigint>) => number | undefined>;
@@ -227,6 +252,17 @@ function run(v: Vector) {
       case "ai_chat":
         args = [...arg("request"), (outPtr = out("out", 16))];
         break;
+      case "object_get":
+      case "object_head":
+      case "object_list":
+        args = [...arg("request"), (outPtr = out("out", 12))];
+        break;
+      case "object_put":
+        args = [...arg("request"), ...arg("body")];
+        break;
+      case "object_delete":
+        args = [...arg("request")];
+        break;
       default:
         throw new Error(`${label}: unknown function`);
     }
@@ -267,7 +303,7 @@ function run(v: Vector) {
     if (want.completion_tokens !== undefined)
       expect(view.getUint32(outPtr + 12, true), `${label}: completion_tokens`).toBe(want.completion_tokens);
   });
-  return { stores, sent, logs, enqueued, chats, denied };
+  return { stores, sent, logs, enqueued, chats, objects, denied };
 }
 
 const files = readdirSync(DIR)
@@ -276,8 +312,8 @@ const files = readdirSync(DIR)
 const vectors = files.flatMap((f) => (JSON.parse(readFileSync(DIR + f, "utf8")) as Vector[]).map((v) => [`${f}: ${v.name}`, v] as const));
 
 describe("host ABI vectors (contract/host)", () => {
-  test("there are vectors for kv, fetch, enqueue, ai_chat and host_log", () => {
-    expect(files).toEqual(expect.arrayContaining(["ai.json", "enqueue.json", "fetch.json", "kv.json", "log.json"]));
+  test("there are vectors for kv, fetch, enqueue, ai_chat, host_log and object_*", () => {
+    expect(files).toEqual(expect.arrayContaining(["ai.json", "enqueue.json", "fetch.json", "kv.json", "log.json", "objects.json"]));
     expect(vectors.length).toBeGreaterThan(20);
   });
 
@@ -313,6 +349,24 @@ describe("host ABI vectors (contract/host)", () => {
         got.chats.map((c) => ({ model: c.model, messages: c.messages })),
         "after.chats",
       ).toEqual(after.chats);
+    if (after.objects !== undefined) {
+      const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+      const want = Object.fromEntries(
+        Object.entries(after.objects).map(([s, entries]) => [
+          s,
+          Object.fromEntries(Object.entries(entries).map(([k, o]) => [k, { body: hex(bytesOf(o.body)), content_type: o.content_type }])),
+        ]),
+      );
+      const objects = Object.fromEntries(
+        Object.entries(got.objects)
+          .filter(([, entries]) => Object.keys(entries).length > 0)
+          .map(([s, entries]) => [
+            s,
+            Object.fromEntries(Object.entries(entries).map(([k, o]) => [k, { body: hex(o.body), content_type: o.contentType }])),
+          ]),
+      );
+      expect(objects, "after.objects").toEqual(want);
+    }
     if (after.denied !== undefined) expect(got.denied, "after.denied").toBe(after.denied);
   });
 });

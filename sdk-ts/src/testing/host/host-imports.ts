@@ -53,6 +53,8 @@ export interface HostConfig {
   objects: ObjectsSnapshot;
   /** The largest object, as a store's max_object; larger is `too_large`. */
   maxObject: number;
+  /** Stores whose every call fails, after its checks, with this backend error (`unavailable`, `timeout`, `io_error`). */
+  objectErrors: Record<string, StatusName>;
   /** The run's deadline (performance.timeOrigin + now, in ms since the epoch). */
   deadline: number;
   /** Where the worker sends outbound requests (see HostEvents.send). */
@@ -383,6 +385,8 @@ export function hostImports(
     const check = objectCheck(req, config.objectGrants[req.store], op);
     if (check.status === "denied") events.denied(fn, check.reason!);
     if (check.status !== "ok") throw new Refused(Status[check.status], check.reason ?? "bad key");
+    const failing = config.objectErrors[req.store];
+    if (failing !== undefined) throw new Refused(Status[failing], `object store "${req.store}" fails with ${failing}`);
     return req;
   };
   const objectRead = (fn: "object_get" | "object_head") => (reqPtr: number, reqLen: number, outPtr: number) => {

@@ -95,6 +95,8 @@ export interface HostOptions {
   objects?: Record<string, Record<string, ObjectSeed>>;
   /** The largest object, as a store's `max_object`; larger is `too_large`. Default 10 MiB. */
   maxObject?: number;
+  /** Granted stores whose every call fails with this error, as a store that cannot be reached (`unavailable`), is slow (`timeout`) or refuses (`io_error`). */
+  objectErrors?: Record<string, "unavailable" | "timeout" | "io_error">;
 }
 
 /** The host's defaults for outbound calls and values (docs/host-abi.md, docs/caddyfile.md). */
@@ -289,6 +291,7 @@ export class HostRun {
       objectGrants: objects,
       objects: structuredClone(this.objects),
       maxObject: positive("maxObject", options.maxObject, HOST_DEFAULTS.maxObject),
+      objectErrors: { ...options.objectErrors },
       deadline,
       bridge: { port: port2, signal: new SharedArrayBuffer(4) },
     };
