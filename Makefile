@@ -81,6 +81,7 @@ run: build examples
 	@echo "  curl -i http://127.0.0.1:8080/counter-as"
 	@echo "  curl -i -X PUT --data-binary hello http://127.0.0.1:8080/kv-go/greeting; curl -i http://127.0.0.1:8080/kv-go/greeting"
 	@echo "  curl -X POST http://127.0.0.1:8080/kv-go/hits"
+	@echo "  curl -i -X POST -d '{\"text\":\"buy milk\"}' http://127.0.0.1:8080/notes-go/; curl -i http://127.0.0.1:8080/notes-go/"
 	@echo "  curl -s http://127.0.0.1:2019/metrics | grep gojinn_"
 	@echo
 	bin/caddy run --config examples/Caddyfile --adapter caddyfile

@@ -12,7 +12,7 @@ import (
 // the test's ports), and exercises every example through Caddy. The
 // examples are built by `make examples`.
 func TestExamplesCaddyfile(t *testing.T) {
-	for _, wasm := range []string{"hello-as", "json-api-as", "router-as", "hello-go", "counter-as", "kv-go"} {
+	for _, wasm := range []string{"hello-as", "json-api-as", "router-as", "hello-go", "counter-as", "kv-go", "notes-go"} {
 		if _, err := os.Stat(filepath.Join("examples", wasm, "build", "handler.wasm")); err != nil {
 			t.Fatalf("examples/%s is not built: run `make examples` (%v)", wasm, err)
 		}
@@ -22,11 +22,16 @@ func TestExamplesCaddyfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := string(b)
-	// The test's own global options and address replace the example's.
-	cfg = cfg[strings.Index(cfg, "\n}\n")+3:]
+	// The test's own global options and address replace the example's,
+	// but for the lines of its gojinn block (the notes database).
+	globals, cfg := cfg[:strings.Index(cfg, "\n}\n")], cfg[strings.Index(cfg, "\n}\n")+3:]
+	gojinnBlock := regexp.MustCompile(`(?s)\n\tgojinn \{\n(.*?)\n\t\}`).FindStringSubmatch(globals)
+	if gojinnBlock == nil {
+		t.Fatalf("examples/Caddyfile has no gojinn global option:\n%s", globals)
+	}
 	cfg = regexp.MustCompile(`http://127.0.0.1:8080, http://localhost:8080`).ReplaceAllString(cfg, "http://127.0.0.1:9080")
-	// The stores start empty, in the test's own data directory.
-	tester, _ := kvServer(t, "\t\tdata_dir "+stateDir(t), cfg)
+	// The stores and the database start empty, in the test's own data directory.
+	tester, _ := kvServer(t, "\t\tdata_dir "+stateDir(t)+"\n"+gojinnBlock[1], cfg)
 
 	cases := []struct {
 		method, path, body string
@@ -51,6 +56,13 @@ func TestExamplesCaddyfile(t *testing.T) {
 		{"GET", "/kv-go/missing", "", 404, ""},
 		{"POST", "/kv-go/hits", "", 200, "1"},
 		{"GET", "/kv-go/", "", 200, `"greeting"`},
+		{"GET", "/notes-go/", "", 200, `{"notes":[]}`},
+		{"POST", "/notes-go/", `{"text":"buy milk"}`, 201, `{"id":1,"text":"buy milk","created":"`},
+		{"POST", "/notes-go/", `{"text":"call Ana"}`, 201, `{"id":2,"text":"call Ana"`},
+		{"POST", "/notes-go/", `{"text":"buy milk"}`, 409, "UNIQUE constraint failed: notes.text"},
+		{"POST", "/notes-go/", `{"text":""}`, 400, ""},
+		{"GET", "/notes-go/", "", 200, `{"notes":[{"id":1,"text":"buy milk","created":"`},
+		{"GET", "/notes-go/", "", 200, `{"id":2,"text":"call Ana"`},
 		{"GET", "/", "", 200, "Gojinn examples"},
 	}
 	for _, tc := range cases {

@@ -27,7 +27,7 @@ func TestMakeRunServesExamples(t *testing.T) {
 	if _, err := os.Stat(caddyBin); err != nil {
 		t.Fatalf("bin/caddy is not built: run `make build` (or `make test`, which builds it): %v", err)
 	}
-	for _, ex := range []string{"hello-as", "json-api-as", "router-as", "hello-go", "counter-as", "kv-go"} {
+	for _, ex := range []string{"hello-as", "json-api-as", "router-as", "hello-go", "counter-as", "kv-go", "notes-go"} {
 		if _, err := os.Stat(filepath.Join(root, "examples", ex, "build", "handler.wasm")); err != nil {
 			t.Fatalf("examples/%s is not built: run `make examples`: %v", ex, err)
 		}
@@ -84,6 +84,8 @@ func TestMakeRunServesExamples(t *testing.T) {
 		{"GET", "/counter-as", "", `{"visits":1}`}, // the embedded NATS, in the fresh HOME's data directory
 		{"PUT", "/kv-go/greeting", "hello", ""},
 		{"GET", "/kv-go/greeting", "", "hello"},
+		{"POST", "/notes-go/", `{"text":"buy milk"}`, `"text":"buy milk"`}, // SQLite in the fresh HOME's data directory
+		{"GET", "/notes-go/", "", `{"notes":[{"id":1,"text":"buy milk"`},
 		{"GET", "/", "", "Gojinn examples"},
 	}
 	for _, rt := range routes {
