@@ -184,6 +184,10 @@ func TestObjects(t *testing.T) {
 	if h := call("/rw", opHead, `{"store":"media","key":"u/1/b.bin"}`, ""); !strings.Contains(h.head, `"size":2,"content_type":"application/octet-stream"`) {
 		t.Errorf("default content type: %+v", h)
 	}
+	expect("put of an empty object", call("/rw", opPut, `{"store":"media","key":"empty"}`, ""), host.StatusOK)
+	if e := call("/rw", opGet, `{"store":"media","key":"empty"}`, ""); e.status != host.StatusOK || e.body != "" || !strings.HasPrefix(e.head, `{"size":0,`) {
+		t.Errorf("get of an empty object: %+v", e)
+	}
 	list := call("/rw", opList, `{"store":"media","prefix":"u/1/"}`, "")
 	etag, _ := json.Marshal(head.ETag)
 	if list.status != host.StatusOK || list.head != "" ||

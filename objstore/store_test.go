@@ -85,6 +85,31 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// Keys with characters that URLs escape, and an empty object, make the
+// round trip unchanged.
+func TestOddKeys(t *testing.T) {
+	s, _, _ := newStore(t, objstore.Config{})
+	ctx := context.Background()
+	for _, key := range []string{"dir/a b+c?d#e%f&g=h", "ünï/コード/😀", "a//b/", "~!$'()*,;:@[]"} {
+		if err := s.Put(ctx, key, []byte(key), "text/plain"); err != nil {
+			t.Errorf("put %q: %v", key, err)
+			continue
+		}
+		if _, body, err := s.Get(ctx, key); err != nil || string(body) != key {
+			t.Errorf("get %q: %q %v", key, body, err)
+		}
+		if page, err := s.List(ctx, key, "", 1); err != nil || len(page.Objects) != 1 || page.Objects[0].Key != key {
+			t.Errorf("list %q: %+v %v", key, page, err)
+		}
+	}
+	if err := s.Put(ctx, "empty", nil, "text/plain"); err != nil {
+		t.Fatal(err)
+	}
+	if info, body, err := s.Get(ctx, "empty"); err != nil || len(body) != 0 || info.Size != 0 {
+		t.Errorf("get of an empty object: %+v %q %v", info, body, err)
+	}
+}
+
 // Pages of 3 over 7 keys under a prefix, in key order, each after the
 // last: 3, 3, 1, with more on the first two only; keys outside the prefix
 // never appear.
