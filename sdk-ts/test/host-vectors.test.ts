@@ -5,13 +5,15 @@
 // would place them, and the function is called as the guest calls it.
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { Status, STATUS_NAMES } from "../dist/contract/host-abi.js";
 import type { BridgeReply, FetchRequest } from "../dist/testing/host/fetch-bridge.js";
 import { hostImports, type AiChat, type EnqueuedJob, type KvMode } from "../dist/testing/host/host-imports.js";
 import { initialStores } from "../dist/testing/host/host-run.js";
 import type { KvSnapshot } from "../dist/testing/host/kv-stores.js";
 import { storedObject, type ObjectsSnapshot } from "../dist/testing/host/objects-stores.js";
+import { SqlDatabases } from "../dist/testing/host/sql-databases.js";
+import { loadSqlJs, type SqlJsStatic } from "../dist/testing/host/sql-js.js";
 
 const DIR = fileURLToPath(new URL("../../contract/host/", import.meta.url));
 
@@ -32,6 +34,7 @@ interface Call {
     head_len?: number;
     body_len?: number;
     text_len?: number;
+    size?: number;
     prompt_tokens?: number;
     completion_tokens?: number;
   };
@@ -49,7 +52,9 @@ interface Vector {
     max_job_size?: number;
     ai?: boolean;
     objects?: Record<string, { access: "read" | "read-write"; prefix?: string }>;
+    sql?: Record<string, "read" | "read-write">;
   };
+  databases?: Record<string, { schema?: string[]; max_rows?: number; max_result?: number }>;
   full_queues?: string[];
   objects?: Record<string, Record<string, { body: Bytes; content_type: string }>>;
   max_object?: number;
@@ -66,6 +71,7 @@ interface Vector {
     enqueued?: Array<{ queue: string; body: Bytes; id: string }>;
     chats?: Array<{ model: string; messages: Array<{ role: string; content: string }> }>;
     objects?: Record<string, Record<string, { body: Bytes; content_type: string }>>;
+    queries?: Array<{ db: string; sql: string; result: string }>;
     denied?: number;
   };
 }
@@ -86,6 +92,33 @@ const OOB = 0xfffffff0 | 0;
 /** Sentinel filling buffers and out-parameters: a call that fails must leave it. */
 const SENTINEL = 0xaa;
 
+let sqlJs: SqlJsStatic;
+beforeAll(async () => {
+  sqlJs = await loadSqlJs();
+});
+
+/** A vector's databases, fresh: each one's schema run on an empty database, as file images. */
+function databaseImages(v: Vector): Record<string, Uint8Array> {
+  return Object.fromEntries(
+    Object.entries(v.databases ?? {}).map(([name, d]) => {
+      const db = new sqlJs.Database();
+      for (const statement of d.schema ?? []) db.run(statement);
+      const image = db.export();
+      db.close();
+      return [name, image];
+    }),
+  );
+}
+
+// The harness caps results per run, not per database: a vector's databases share their caps.
+function sqlLimits(v: Vector): { maxRows: number; maxResult: number } {
+  const given = Object.values(v.databases ?? {});
+  return {
+    maxRows: Math.max(0, ...given.map((d) => d.max_rows ?? 0)) || 1000,
+    maxResult: Math.max(0, ...given.map((d) => d.max_result ?? 0)) || 1 << 20,
+  };
+}
+
 /** Runs one vector: its calls in order, in one run; returns what `after` checks. */
 function run(v: Vector) {
   const memory = new WebAssembly.Memory({ initial: 48 }); // 3 MiB: a 1 MiB value and a 1 MiB buffer fit
@@ -96,6 +129,8 @@ function run(v: Vector) {
   const enqueued: EnqueuedJob[] = [];
   const chats: AiChat[] = [];
   let denied = 0;
+  const images = databaseImages(v);
+  const limits = sqlLimits(v);
   // Every loaded object was last modified at 2026-12-03T17:00:00Z (contract/README.md).
   const objects: ObjectsSnapshot = Object.fromEntries(
     Object.entries(v.objects ?? {}).map(([store, entries]) => [
@@ -140,10 +175,10 @@ function run(v: Vector) {
           ? { error: a.error as (typeof STATUS_NAMES)[number] }
           : { text: a.text, promptTokens: a.prompt_tokens, completionTokens: a.completion_tokens },
       ),
-      sqlGrants: {},
-      databases: {},
-      sqlMaxRows: 1000,
-      sqlMaxResult: 1 << 20,
+      sqlGrants: Object.fromEntries(Object.entries(v.grants.sql ?? {}).map(([d, m]) => [d, m === "read" ? "read" : "readwrite"])),
+      databases: { ...images },
+      sqlMaxRows: limits.maxRows,
+      sqlMaxResult: limits.maxResult,
       objectGrants: Object.fromEntries(
         Object.entries(v.grants.objects ?? {}).map(([s, g]) => [
           s,
@@ -173,7 +208,7 @@ function run(v: Vector) {
       log: (level, msg) => logs.push({ level, msg }),
       enqueue: (job) => enqueued.push(job),
       aiChat: (call) => chats.push(call),
-      sqlChange: () => undefined,
+      sqlChange: (db, image) => (images[db] = image),
       objectWrite: ({ store, key, object }) => {
         const s = (objects[store] ??= {});
         if (object) s[key] = object;
@@ -181,6 +216,7 @@ function run(v: Vector) {
       },
       denied: () => denied++,
     },
+    sqlJs,
   ) as unknown as Record<string, (...args: Array<number | bigint>) => number | undefined>;
 
   const mem = new Uint8Array(memory.buffer);
@@ -263,6 +299,10 @@ function run(v: Vector) {
       case "object_delete":
         args = [...arg("request")];
         break;
+      case "sql_query":
+      case "sql_exec":
+        args = [...arg("request"), (outPtr = out("out", 8))];
+        break;
       default:
         throw new Error(`${label}: unknown function`);
     }
@@ -274,7 +314,8 @@ function run(v: Vector) {
     if (status !== Status.ok) {
       expect(untouched(buf, bufCap), `${label}: buffer untouched`).toBe(true);
       expect(
-        untouched(revOut, 8) && untouched(valueOut, 8) && untouched(outPtr, c.fn === "ai_chat" ? 16 : 12),
+        // sql_* write their handle and size (0, or the database's message) whatever the status, but after a bounds failure.
+        untouched(revOut, 8) && untouched(valueOut, 8) && (c.fn.startsWith("sql_") || untouched(outPtr, c.fn === "ai_chat" ? 16 : 12)),
         `${label}: out-parameters untouched`,
       ).toBe(true);
       if (status !== Status.buffer_too_small) expect(untouched(lenOut, 4), `${label}: len_out untouched`).toBe(true);
@@ -298,12 +339,13 @@ function run(v: Vector) {
     if (want.handle !== undefined) expect(view.getUint32(outPtr, true), `${label}: handle`).toBe(want.handle);
     if (want.head_len !== undefined) expect(view.getUint32(outPtr + 4, true), `${label}: head_len`).toBe(want.head_len);
     if (want.body_len !== undefined) expect(view.getUint32(outPtr + 8, true), `${label}: body_len`).toBe(want.body_len);
+    if (want.size !== undefined) expect(view.getUint32(outPtr + 4, true), `${label}: size`).toBe(want.size);
     if (want.text_len !== undefined) expect(view.getUint32(outPtr + 4, true), `${label}: text_len`).toBe(want.text_len);
     if (want.prompt_tokens !== undefined) expect(view.getUint32(outPtr + 8, true), `${label}: prompt_tokens`).toBe(want.prompt_tokens);
     if (want.completion_tokens !== undefined)
       expect(view.getUint32(outPtr + 12, true), `${label}: completion_tokens`).toBe(want.completion_tokens);
   });
-  return { stores, sent, logs, enqueued, chats, objects, denied };
+  return { stores, sent, logs, enqueued, chats, objects, images, denied };
 }
 
 const files = readdirSync(DIR)
@@ -312,8 +354,10 @@ const files = readdirSync(DIR)
 const vectors = files.flatMap((f) => (JSON.parse(readFileSync(DIR + f, "utf8")) as Vector[]).map((v) => [`${f}: ${v.name}`, v] as const));
 
 describe("host ABI vectors (contract/host)", () => {
-  test("there are vectors for kv, fetch, enqueue, ai_chat, host_log and object_*", () => {
-    expect(files).toEqual(expect.arrayContaining(["ai.json", "enqueue.json", "fetch.json", "kv.json", "log.json", "objects.json"]));
+  test("there are vectors for kv, fetch, enqueue, ai_chat, host_log, object_* and sql_*", () => {
+    expect(files).toEqual(
+      expect.arrayContaining(["ai.json", "enqueue.json", "fetch.json", "kv.json", "log.json", "objects.json", "sql.json"]),
+    );
     expect(vectors.length).toBeGreaterThan(20);
   });
 
@@ -366,6 +410,12 @@ describe("host ABI vectors (contract/host)", () => {
           ]),
       );
       expect(objects, "after.objects").toEqual(want);
+    }
+    for (const q of after.queries ?? []) {
+      // Read through the harness's own databases, as a guest would read them.
+      const db = new SqlDatabases(sqlJs, got.images, { [q.db]: "readwrite" }, { maxRows: 1000, maxResult: 1 << 20 }, () => undefined);
+      const outcome = db.run(q.db, q.sql, [], true);
+      expect(dec.decode(outcome.held), `after.queries ${q.sql}`).toBe(q.result);
     }
     if (after.denied !== undefined) expect(got.denied, "after.denied").toBe(after.denied);
   });
