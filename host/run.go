@@ -79,7 +79,7 @@ type Run struct {
 	// msg is the guest's memory, valid only during the call: copy what
 	// you keep. nil drops the lines.
 	Log func(level int, msg []byte)
-	// Denied, when set, is told of each denied kv_*, fetch, enqueue or ai_chat call (one
+	// Denied, when set, is told of each denied call (one
 	// log line each, docs/host-abi.md): the function and why, e.g.
 	// `store "users" is not granted`.
 	Denied func(function, reason string)
