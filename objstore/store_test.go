@@ -18,7 +18,8 @@ import (
 )
 
 // newStore is a store on a fresh endpoint's bucket "media" (or on cfg's
-// Endpoint when set), with its log lines observed.
+// Endpoint when set), with its log lines observed; the endpoint's keys
+// unless cfg has others, none for AccessKey "anonymous".
 func newStore(t *testing.T, cfg objstore.Config) (*objstore.Store, *s3test.Server, *observer.ObservedLogs) {
 	t.Helper()
 	srv := s3test.Start(t, "media")
@@ -29,8 +30,11 @@ func newStore(t *testing.T, cfg objstore.Config) (*objstore.Store, *s3test.Serve
 	if cfg.Bucket == "" {
 		cfg.Bucket = "media"
 	}
-	if cfg.AccessKey == "" {
+	switch cfg.AccessKey {
+	case "":
 		cfg.AccessKey, cfg.SecretKey = s3test.AccessKey, s3test.SecretKey
+	case "anonymous":
+		cfg.AccessKey, cfg.SecretKey = "", ""
 	}
 	cfg.Name, cfg.PathStyle, cfg.Logger = "media", true, zap.New(core)
 	s, err := objstore.New(cfg)
@@ -173,9 +177,9 @@ func TestMaxObject(t *testing.T) {
 	}
 }
 
-// A wrong secret, a wrong access key and a missing bucket are io_error,
-// each logged once with its S3 code and the store's name, never the
-// secret.
+// A wrong secret, a wrong access key, a missing bucket and an anonymous
+// request the endpoint refuses are io_error, each logged once with its
+// S3 code and the store's name, never the secret.
 func TestS3Errors(t *testing.T) {
 	const wrong = "not-the-secret-key-at-all-zzzz"
 	for _, tc := range []struct {
@@ -185,6 +189,7 @@ func TestS3Errors(t *testing.T) {
 		{objstore.Config{AccessKey: s3test.AccessKey, SecretKey: wrong}, "SignatureDoesNotMatch"},
 		{objstore.Config{AccessKey: "SOMEONEELSE", SecretKey: wrong}, "InvalidAccessKeyId"},
 		{objstore.Config{Bucket: "nosuchbucket"}, "NoSuchBucket"},
+		{objstore.Config{AccessKey: "anonymous"}, "AccessDenied"},
 	} {
 		s, _, logs := newStore(t, tc.cfg)
 		_, _, err := s.Get(context.Background(), "a")
