@@ -36,6 +36,10 @@ const CADDYFILE = `{
 			fetch_max_calls 3
 			enqueue orders
 			ai
+			sql main
+			sql reports read
+			objects media readwrite prefix u/
+			objects archive read
 			pool_size 4
 			mount ./data /data {
 				read_only
@@ -67,6 +71,8 @@ describe("the Caddyfile block", () => {
         fetch: ["https://api.example.com", "http://127.0.0.1:9000", "https://*.example.org"],
         enqueue: ["orders"],
         ai: true,
+        sql: { main: "readwrite", reports: "read" },
+        objects: { media: { access: "readwrite", prefix: "u/" }, archive: { access: "read", prefix: "" } },
       },
     });
     expect(ignored).toEqual(["pool_size", "mount (unknown to gojinn dev)"]);
@@ -84,6 +90,8 @@ describe("the Caddyfile block", () => {
     ["fuel", "fuel_limit 1e9", /expected one whole number/],
     ["size", "max_body_size lots", /expected one size/],
     ["ai", "ai gpt", /Caddyfile:3: ai gpt: expected no argument/],
+    ["sql mode", "sql main write", /Caddyfile:3: sql main write: expected <database> \[read\|readwrite\]/],
+    ["objects prefix", "objects media prefix", /Caddyfile:3: objects media prefix: expected <store> \[read\|readwrite\] \[prefix <p>\]/],
   ])("a bad %s is an error naming the line", (_, line, message) => {
     const [block] = handlerBlocks(`:80 {\n\tgojinn h.wasm {\n\t\t${line}\n\t}\n}\n`);
     expect(() => settingsFromBlock(block!, "Caddyfile")).toThrow(message);
@@ -133,6 +141,12 @@ describe("gojinn.dev.json", () => {
     ["invalid JSON", "{", /gojinn\.dev\.json: invalid JSON/],
     ["a bad store name", '{"grants": {"kv": ["no spaces"]}}', /gojinn\.dev\.json: grants\.kv: bad store name "no spaces"/],
     ["a bad fetch entry", '{"grants": {"fetch": ["ftp://x"]}}', /fetch entry "ftp:\/\/x": the scheme must be http or https/],
+    [
+      "a database script that fails",
+      '{"databases": {"main": "CREATE TABL t"}}',
+      /gojinn\.dev\.json: databases\.main: near "TABL": syntax error/,
+    ],
+    ["a bad objects grant", '{"grants": {"objects": {"media": "write"}}}', /gojinn\.dev\.json: grants\.objects\.media: mode must be/],
   ])("%s is an error at start-up", async (_, dev, message) => {
     await expect(load(project(null, dev))).rejects.toThrow(message);
   });

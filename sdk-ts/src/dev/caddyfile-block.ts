@@ -4,6 +4,8 @@
 // Caddyfile (sites, matchers, global options) does not concern one handler.
 import path from "node:path";
 import type { KvMode } from "../testing/host/host-imports.js";
+import type { Grants } from "../testing/host/host-run.js";
+import type { SqlMode } from "../testing/host/sql-databases.js";
 import type { DevSettings } from "./dev-config.js";
 import { parseDuration, parseSize } from "./units.js";
 
@@ -115,6 +117,8 @@ export function settingsFromBlock(block: HandlerBlock, where: string): { setting
   const kv: Record<string, KvMode> = {};
   const fetch: string[] = [];
   const enqueue: string[] = [];
+  const sql: Record<string, SqlMode> = {};
+  const objects: NonNullable<Grants["objects"]> = {};
   let ai = false;
   for (const { name, args, line } of block.options) {
     const bad = (want: string): Error => new Error(`${where}:${line}: ${name} ${args.join(" ")}: expected ${want}`);
@@ -175,16 +179,32 @@ export function settingsFromBlock(block: HandlerBlock, where: string): { setting
         if (args.length !== 0) throw bad("no argument");
         ai = true;
         break;
+      case "sql":
+        if (args.length < 1 || args.length > 2 || (args[1] !== undefined && args[1] !== "read" && args[1] !== "readwrite"))
+          throw bad("<database> [read|readwrite]");
+        sql[args[0]!] = args[1] === "read" ? "read" : "readwrite";
+        break;
+      case "objects": {
+        // objects <store> [read|readwrite] [prefix <p>]
+        const [store, ...rest] = args;
+        const access = rest[0] === "read" || rest[0] === "readwrite" ? rest.shift()! : "readwrite";
+        if (store === undefined || (rest.length !== 0 && (rest.length !== 2 || rest[0] !== "prefix")))
+          throw bad("<store> [read|readwrite] [prefix <p>]");
+        objects[store] = { access: access as SqlMode, prefix: rest[1] ?? "" };
+        break;
+      }
       default:
         ignored.push(NOT_SIMULATED.has(name) ? name : `${name} (unknown to gojinn dev)`);
     }
   }
-  if (Object.keys(kv).length || fetch.length || enqueue.length || ai) {
+  if (Object.keys(kv).length || fetch.length || enqueue.length || ai || Object.keys(sql).length || Object.keys(objects).length) {
     settings.grants = {
       ...(Object.keys(kv).length ? { kv } : {}),
       ...(fetch.length ? { fetch } : {}),
       ...(enqueue.length ? { enqueue } : {}),
       ...(ai ? { ai } : {}),
+      ...(Object.keys(sql).length ? { sql } : {}),
+      ...(Object.keys(objects).length ? { objects } : {}),
     };
   }
   return { settings, ignored };

@@ -5,7 +5,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { InvokeOptions } from "../testing/invoke.js";
-import { HostRun } from "../testing/host/host-run.js";
+import { databaseImages, HostRun } from "../testing/host/host-run.js";
 import type { FetchReply } from "../testing/host/fetch-bridge.js";
 import { UserError } from "../cli/errors.js";
 import { blockFor, handlerBlocks, settingsFromBlock } from "./caddyfile-block.js";
@@ -42,6 +42,12 @@ const KEYS: ReadonlyArray<keyof DevSettings> = [
   "maxBodyBytes",
   "fetchReplies",
   "aiAnswers",
+  "databases",
+  "sqlMaxRows",
+  "sqlMaxResult",
+  "objects",
+  "maxObject",
+  "objectErrors",
 ];
 
 /** Where the settings came from, for the start-up line. */
@@ -102,6 +108,7 @@ export async function loadSettings(dir: string, caddyfile: string, moduleFile: s
   }
   try {
     new HostRun(settings, 0).close();
+    await databaseImages(settings.databases, settings.grants); // a script that fails, now
   } catch (err) {
     throw new UserError(`${sources.join(" + ") || "settings"}: ${(err as Error).message.replace(/^invoke: /, "")}`);
   }

@@ -4,6 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { invoke, type InvokeResult } from "../testing/invoke.js";
 import type { DevSettings } from "./dev-config.js";
+import type { LiveDatabases } from "./live-databases.js";
+import type { LiveObjects } from "./live-objects.js";
 import { LiveStores } from "./live-stores.js";
 import { cannedOrNetwork } from "./network-fetch.js";
 import { formatRequest, type RequestLine } from "./request-line.js";
@@ -21,6 +23,9 @@ export interface DevServerOptions {
   notReady: () => string | null;
   /** The session's stores. */
   stores: LiveStores;
+  /** The session's SQL databases and object stores (none: each run starts from the settings' own). */
+  databases?: LiveDatabases;
+  objects?: LiveObjects;
   /** Writes one request's lines. */
   log: (text: string) => void;
 }
@@ -78,6 +83,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: DevServ
       return;
     }
     const before = options.stores.snapshot();
+    const databases = options.databases?.snapshot();
+    const objects = options.objects?.snapshot();
     const { fetchReplies, maxBodyBytes: _, ...invokeOptions } = settings;
     result = await invoke(
       options.moduleFile,
@@ -90,9 +97,17 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: DevServ
         remote_addr: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
         proto: `HTTP/${req.httpVersion}`,
       },
-      { ...invokeOptions, kv: before, fetch: cannedOrNetwork(fetchReplies) },
+      {
+        ...invokeOptions,
+        kv: before,
+        ...(databases ? { databases } : {}),
+        ...(objects ? { objects } : {}),
+        fetch: cannedOrNetwork(fetchReplies),
+      },
     );
     options.stores.merge(before, result.kvBytes);
+    if (databases) options.databases!.merge(databases, result.databases);
+    if (objects) options.objects!.merge(objects, result.objects);
     line.status = result.status;
     line.fuel = result.fuel;
     if (result.outcome !== "ok") line.failure = `${result.outcome}: ${result.reason}`;

@@ -4,6 +4,8 @@ import type { Command } from "commander";
 import { formatSize } from "../../wasm/inspect.js";
 import { CaddyServer, findCaddy } from "../../dev/caddy.js";
 import { DEV_CONFIG_FILE, loadSettings, type LoadedSettings } from "../../dev/dev-config.js";
+import { LiveDatabases } from "../../dev/live-databases.js";
+import { LiveObjects } from "../../dev/live-objects.js";
 import { LiveStores } from "../../dev/live-stores.js";
 import { detectProject, type Project } from "../../dev/project.js";
 import { Rebuilder, type BuildEvent } from "../../dev/rebuild.js";
@@ -109,6 +111,8 @@ async function serveWithHarness(project: Project, caddyfile: string, port: numbe
     settings: () => loaded.settings,
     notReady: () => (good ? null : lastError),
     stores,
+    databases: new LiveDatabases(loaded.settings.databases as Record<string, string | Uint8Array> | undefined),
+    objects: new LiveObjects(loaded.settings.objects),
     log: (text) => out(text),
   });
   await new Promise<void>((resolve, reject) => {
