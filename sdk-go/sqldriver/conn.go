@@ -17,14 +17,18 @@ type conn struct{ db database }
 // Prepare keeps the statement's text: the host prepares nothing ahead.
 func (c *conn) Prepare(query string) (driver.Stmt, error) { return &stmt{conn: c, text: query}, nil }
 
+// Close does nothing: the host holds the database's connections.
 func (c *conn) Close() error { return nil }
 
+// Begin is refused: there are no transactions across host calls.
 func (c *conn) Begin() (driver.Tx, error) { return nil, errTransactions }
 
+// BeginTx is refused, as Begin.
 func (c *conn) BeginTx(context.Context, driver.TxOptions) (driver.Tx, error) {
 	return nil, errTransactions
 }
 
+// QueryContext runs the statement with sql_query and keeps its rows.
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	params, err := positional(args)
 	if err != nil {
@@ -37,6 +41,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	return &rows{columns: res.Columns, values: res.Rows}, nil
 }
 
+// ExecContext runs the statement with sql_exec.
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	params, err := positional(args)
 	if err != nil {
@@ -65,6 +70,8 @@ func positional(args []driver.NamedValue) ([]any, error) {
 // result is an Exec's counts.
 type result struct{ lastInsertID, rowsAffected int64 }
 
+// LastInsertId is the rowid of the last row inserted (SQLite; 0 on PostgreSQL).
 func (r result) LastInsertId() (int64, error) { return r.lastInsertID, nil }
 
+// RowsAffected is the number of rows the statement changed.
 func (r result) RowsAffected() (int64, error) { return r.rowsAffected, nil }

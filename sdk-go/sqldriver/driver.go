@@ -61,8 +61,10 @@ type database interface {
 // connector makes connections to one database; they hold no state.
 type connector struct{ db database }
 
+// Connect returns a connection; it makes no host call.
 func (c connector) Connect(context.Context) (driver.Conn, error) { return &conn{db: c.db}, nil }
 
+// Driver returns the driver registered as "gojinn".
 func (connector) Driver() driver.Driver { return Driver{} }
 
 // Interface guards: what database/sql finds on these types.

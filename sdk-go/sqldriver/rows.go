@@ -13,13 +13,17 @@ type rows struct {
 	next    int
 }
 
+// Columns returns the column names.
 func (r *rows) Columns() []string { return r.columns }
 
+// Close drops the rows not read.
 func (r *rows) Close() error {
 	r.values = nil
 	return nil
 }
 
+// Next copies the next row into dest (io.EOF after the last), with RFC 3339
+// text as a time.Time.
 func (r *rows) Next(dest []driver.Value) error {
 	if r.next >= len(r.values) {
 		return io.EOF

@@ -11,16 +11,19 @@ type stmt struct {
 	text string
 }
 
+// Close does nothing: nothing was prepared on the host.
 func (s *stmt) Close() error { return nil }
 
 // NumInput is -1: the database counts the placeholders (a wrong number of
 // arguments is its ErrInvalid).
 func (s *stmt) NumInput() int { return -1 }
 
+// ExecContext runs the statement's text with the arguments.
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	return s.conn.ExecContext(ctx, s.text, args)
 }
 
+// QueryContext runs the statement's text with the arguments.
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	return s.conn.QueryContext(ctx, s.text, args)
 }
