@@ -26,11 +26,21 @@ type sqliteDB struct {
 	readers chan *sqliteConn // nil entries: not opened yet
 }
 
-// sqliteConn is one connection and why its authorizer last refused.
+// sqliteConn is one connection, its prepared statements and why its
+// authorizer last refused.
 type sqliteConn struct {
 	c      *sqlite3.Conn
 	denied string
+	// stmts are statements already prepared, by their text: preparing
+	// is most of a point query's cost. They hold nothing of a call once
+	// reset, and SQLite prepares them again (through the authorizer)
+	// when the schema changes.
+	stmts map[string]*sqlite3.Stmt
 }
+
+// maxStmts caps a connection's prepared statements; past it one is
+// dropped.
+const maxStmts = 64
 
 func openSQLite(cfg Config) (*sqliteDB, error) {
 	if cfg.Path == "" {
@@ -86,7 +96,7 @@ func (db *sqliteDB) open(readOnly bool) (*sqliteConn, error) {
 		return nil, err
 	}
 	c.Limit(sqlite3.LIMIT_ATTACHED, 0)
-	conn := &sqliteConn{c: c}
+	conn := &sqliteConn{c: c, stmts: map[string]*sqlite3.Stmt{}}
 	if err := c.SetAuthorizer(conn.authorize); err != nil {
 		c.Close()
 		return nil, err
@@ -117,7 +127,7 @@ func (db *sqliteDB) acquire(ctx context.Context, pool chan *sqliteConn, readOnly
 func (db *sqliteDB) release(pool chan *sqliteConn, c *sqliteConn) {
 	c.c.SetInterrupt(context.Background())
 	if !c.c.GetAutocommit() {
-		c.c.Close()
+		_ = c.close()
 		c = nil
 	}
 	pool <- c
@@ -131,7 +141,7 @@ func (db *sqliteDB) close() error {
 	for _, pool := range []chan *sqliteConn{db.writer, db.readers} {
 		for range len(pool) {
 			if c := <-pool; c != nil {
-				errs = append(errs, c.c.Close())
+				errs = append(errs, c.close())
 			}
 		}
 	}
@@ -150,7 +160,7 @@ func (db *sqliteDB) run(ctx context.Context, readOnly bool, stmt string, params 
 	c.c.SetInterrupt(ctx)
 	s, err := c.prepare(stmt)
 	if err == nil && !readOnly && !s.ReadOnly() {
-		s.Close()
+		c.done(s)
 		db.release(pool, c)
 		pool = db.writer
 		if c, err = db.acquire(ctx, pool, false); err != nil {
@@ -163,7 +173,7 @@ func (db *sqliteDB) run(ctx context.Context, readOnly bool, stmt string, params 
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer c.done(s)
 	if err := bind(s, params); err != nil {
 		return err
 	}
@@ -172,11 +182,15 @@ func (db *sqliteDB) run(ctx context.Context, readOnly bool, stmt string, params 
 	return fn(c, s)
 }
 
-// prepare compiles exactly one statement: a tail holding another is
-// invalid (whitespace and comments are not statements).
+// prepare returns the statement of stmt, prepared before or now. It is
+// exactly one statement: a tail holding another is invalid (whitespace
+// and comments are not statements).
 func (c *sqliteConn) prepare(stmt string) (*sqlite3.Stmt, error) {
 	c.denied = ""
-	s, tail, err := c.c.Prepare(stmt)
+	if s := c.stmts[stmt]; s != nil {
+		return s, nil
+	}
+	s, tail, err := c.c.PrepareFlags(stmt, sqlite3.PREPARE_PERSISTENT)
 	if err != nil {
 		return nil, c.error(err)
 	}
@@ -193,7 +207,29 @@ func (c *sqliteConn) prepare(stmt string) (*sqlite3.Stmt, error) {
 			return nil, sqlError(host.ErrInvalid, "one statement per call: the text holds a second one")
 		}
 	}
+	if len(c.stmts) == maxStmts {
+		for text, old := range c.stmts {
+			old.Close()
+			delete(c.stmts, text)
+			break
+		}
+	}
+	c.stmts[stmt] = s
 	return s, nil
+}
+
+// done readies s for its next call: reset, its params unbound.
+func (c *sqliteConn) done(s *sqlite3.Stmt) {
+	_ = s.Reset()
+	_ = s.ClearBindings()
+}
+
+// close closes the connection and its statements.
+func (c *sqliteConn) close() error {
+	for _, s := range c.stmts {
+		s.Close()
+	}
+	return c.c.Close()
 }
 
 // bind binds params to s, as many as it has placeholders.
@@ -228,13 +264,16 @@ func bind(s *sqlite3.Stmt, params []any) error {
 
 func (db *sqliteDB) query(ctx context.Context, readOnly bool, stmt string, params []any, w *rowsWriter) error {
 	return db.run(ctx, readOnly, stmt, params, func(c *sqliteConn, s *sqlite3.Stmt) error {
+		// The columns are read after the first step: a statement prepared
+		// before a schema change is prepared again by it (SELECT *).
+		more := s.Step()
 		n := s.ColumnCount()
 		names := make([]string, n)
 		for i := range names {
 			names[i] = s.ColumnName(i)
 		}
 		w.columns(names)
-		for s.Step() {
+		for ; more; more = s.Step() {
 			if err := w.row(); err != nil {
 				return err
 			}

@@ -16,7 +16,7 @@ import (
 
 // openSQLite opens a fresh SQLite database in a temporary directory and
 // returns it with its read-write and read-only accesses.
-func openSQLite(t *testing.T, cfg sqldb.Config) (db *sqldb.DB, rw, ro host.SQL) {
+func openSQLite(t testing.TB, cfg sqldb.Config) (db *sqldb.DB, rw, ro host.SQL) {
 	t.Helper()
 	cfg.Name, cfg.Kind = "main", sqldb.SQLite
 	if cfg.Path == "" {
@@ -38,7 +38,7 @@ func openSQLite(t *testing.T, cfg sqldb.Config) (db *sqldb.DB, rw, ro host.SQL) 
 	return db, rw, ro
 }
 
-func mustExec(t *testing.T, db host.SQL, stmt string, params ...any) string {
+func mustExec(t testing.TB, db host.SQL, stmt string, params ...any) string {
 	t.Helper()
 	b, err := db.Exec(context.Background(), stmt, params)
 	if err != nil {
@@ -47,7 +47,7 @@ func mustExec(t *testing.T, db host.SQL, stmt string, params ...any) string {
 	return string(b)
 }
 
-func mustQuery(t *testing.T, db host.SQL, stmt string, params ...any) string {
+func mustQuery(t testing.TB, db host.SQL, stmt string, params ...any) string {
 	t.Helper()
 	b, err := db.Query(context.Background(), stmt, params)
 	if err != nil {
@@ -297,5 +297,29 @@ func TestSQLiteBlobAndEmpty(t *testing.T) {
 	got := mustQuery(t, rw, "SELECT ? AS e, ? AS z, typeof(?) AS t", []byte{}, "", []byte{})
 	if !bytes.Equal([]byte(got), []byte(`{"columns":["e","z","t"],"rows":[[{"blob":""},"","blob"]]}`)) {
 		t.Fatalf("empty values: %s", got)
+	}
+}
+
+// TestSQLiteStatementReuse: a statement kept prepared follows the
+// schema and keeps nothing of its last call.
+func TestSQLiteStatementReuse(t *testing.T) {
+	_, rw, ro := openSQLite(t, sqldb.Config{Pool: 1})
+	mustExec(t, rw, "CREATE TABLE t (a INTEGER)")
+	mustExec(t, rw, "INSERT INTO t VALUES (1)")
+	if got := mustQuery(t, ro, "SELECT * FROM t"); got != `{"columns":["a"],"rows":[[1]]}` {
+		t.Fatalf("before: %s", got)
+	}
+	mustExec(t, rw, "ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'x'")
+	if got := mustQuery(t, ro, "SELECT * FROM t"); got != `{"columns":["a","b"],"rows":[[1,"x"]]}` {
+		t.Fatalf("after ALTER TABLE: %s", got)
+	}
+	mustExec(t, rw, "DROP TABLE t")
+	_, err := ro.Query(context.Background(), "SELECT * FROM t", nil)
+	wantSQLError(t, err, host.ErrInvalid, "no such table: t")
+	if got := mustQuery(t, ro, "SELECT ?1, ?2", "a", int64(2)); got != `{"columns":["?1","?2"],"rows":[["a",2]]}` {
+		t.Fatalf("first: %s", got)
+	}
+	if got := mustQuery(t, ro, "SELECT ?1, ?2", nil, 3.5); got != `{"columns":["?1","?2"],"rows":[[null,3.5]]}` {
+		t.Fatalf("again: %s", got)
 	}
 }
