@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { buildFixture } from "./build-fixture.js";
 import { gojinn } from "./cli-runner.js";
 
 let tmp = "";
@@ -136,6 +137,19 @@ describe("gojinn replay", () => {
     expect(r.stderr).toContain("the body was not recorded");
     const cut = await gojinn(["replay", record("cut", guests["kv-do"]!, "x", { body_truncated: true }), guests["kv-do"]!], tmp);
     expect(cut.stderr).toContain("cut to its first 64 KiB");
+  });
+
+  test("a module that uses sql: records hold no sql grant, so the replay says so and its calls are denied", async () => {
+    const wasm = await buildFixture("sql-handler");
+    const rec = record("sql", wasm, "SELECT 1");
+    const raw = JSON.parse(readFileSync(rec, "utf8")) as { request: { uri: string } };
+    raw.request.uri = "/query";
+    writeFileSync(rec, JSON.stringify(raw));
+    const r = await gojinn(["replay", rec, wasm, "--json"], tmp);
+    expect(r.stderr).toContain("records hold no sql grants: the module's calls to them are denied in the replay");
+    expect(JSON.parse((JSON.parse(r.stdout) as { body: string }).body)).toMatchObject({ ok: false, error: "denied" });
+    const kv = await gojinn(["replay", record("kv-note", guests["kv-do"]!, ""), guests["kv-do"]!], tmp);
+    expect(kv.stderr).not.toContain("records hold no");
   });
 
   test("a file that is not a record, a missing module: one error line, exit 1", async () => {

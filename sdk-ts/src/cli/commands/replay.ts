@@ -10,6 +10,15 @@ import { UserError } from "../errors.js";
 import { formatHttp, formatJson } from "../http-format.js";
 import { parseEnv } from "./run.js";
 import { sendToNetwork } from "../../dev/network-fetch.js";
+import { HOST_MODULE } from "../../contract/host-abi.js";
+import { functionImports } from "../../wasm/import-types.js";
+
+// Host functions whose grants a crash record does not hold: a replay denies them.
+const UNRECORDED = [
+  ["ai", /^ai_chat$/],
+  ["sql", /^sql_/],
+  ["objects", /^object_/],
+] as const;
 
 /** A crash record as the Go host writes it (docs/crashes.md); the fields replay uses. */
 export interface CrashRecord {
@@ -103,6 +112,10 @@ export function registerReplay(program: Command): void {
       const env = parseEnv(opts.env);
       const missing = (record.env_names ?? []).filter((name) => !(name in env));
       if (missing.length > 0) notes.push(`the handler's env ${missing.join(", ")} is not recorded: pass --env NAME=VALUE`);
+      const imported = (functionImports(bytes) ?? []).filter((i) => i.module === HOST_MODULE).map((i) => i.name);
+      const unrecorded = UNRECORDED.filter(([, fn]) => imported.some((name) => fn.test(name))).map(([grant]) => grant);
+      if (unrecorded.length > 0)
+        notes.push(`records hold no ${unrecorded.join(", ")} grants: the module's calls to them are denied in the replay`);
       if (!record.body_recorded) notes.push("the body was not recorded (record_body off): replayed with an empty body");
       else if (record.body_truncated) notes.push("the body was cut to its first 64 KiB in the record");
       const grants = record.grants ?? {};
