@@ -22,6 +22,7 @@ import (
 type sqliteDB struct {
 	path    string
 	busy    time.Duration
+	maxLen  int              // SQLITE_LIMIT_LENGTH: the largest value
 	writer  chan *sqliteConn // holds the one writer
 	readers chan *sqliteConn // nil entries: not opened yet
 }
@@ -56,6 +57,7 @@ func openSQLite(cfg Config) (*sqliteDB, error) {
 	db := &sqliteDB{
 		path:    cfg.Path,
 		busy:    min(sqliteBusyTimeoutCeil, cfg.Timeout/2),
+		maxLen:  max(cfg.MaxResult, host.MaxSQLRequest),
 		writer:  make(chan *sqliteConn, 1),
 		readers: make(chan *sqliteConn, readers),
 	}
@@ -73,7 +75,9 @@ func openSQLite(cfg Config) (*sqliteDB, error) {
 // open opens a connection: the writer puts the file in WAL mode; every
 // connection enforces foreign keys, trusts no schema-borne SQL, can
 // attach no database (which also stops VACUUM and VACUUM INTO: they
-// attach their target) and has the authorizer.
+// attach their target), makes no value larger than a request or a
+// result could hold (zeroblob(1e9) would take a GB of memory that the
+// connection keeps) and has the authorizer.
 func (db *sqliteDB) open(readOnly bool) (*sqliteConn, error) {
 	flags := sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE
 	if readOnly {
@@ -96,6 +100,7 @@ func (db *sqliteDB) open(readOnly bool) (*sqliteConn, error) {
 		return nil, err
 	}
 	c.Limit(sqlite3.LIMIT_ATTACHED, 0)
+	c.Limit(sqlite3.LIMIT_LENGTH, db.maxLen)
 	conn := &sqliteConn{c: c, stmts: map[string]*sqlite3.Stmt{}}
 	if err := c.SetAuthorizer(conn.authorize); err != nil {
 		c.Close()

@@ -244,6 +244,14 @@ func TestSQLiteCaps(t *testing.T) {
 			t.Fatalf("a result over max_result: %v", err)
 		}
 	}
+	// No value larger than max_result or a request can be made: memory
+	// stays bounded.
+	for _, stmt := range []string{"SELECT length(zeroblob(1100000))", "SELECT length(randomblob(1000000000))", "SELECT length(printf('%.*c', 2000000, 'x'))"} {
+		if _, err := rw.Query(context.Background(), stmt, nil); !errors.Is(err, host.ErrTooLarge) {
+			t.Fatalf("%s: %v, want too_large", stmt, err)
+		}
+	}
+	mustQuery(t, ro, "SELECT length(zeroblob(1000000))")
 	// The exact size fits: {"columns":["?"],"rows":[["xx…"]]} is 31 + n bytes.
 	if got := mustQuery(t, ro, "SELECT ?", strings.Repeat("x", 69)); len(got) != 100 {
 		t.Fatalf("a result of exactly max_result: %d bytes: %s", len(got), got)
