@@ -229,3 +229,22 @@ func TestSQLGrantErrors(t *testing.T) {
 	caddytest.AssertLoadError(t, kvGlobals(filepath.Join(t.TempDir(), "l"), "\t\tdatabase main postgres postgres://u@127.0.0.1:1/d")+site("\t\tsql main read"),
 		"caddyfile", "a read grant needs read_dsn")
 }
+
+// TestSQLiteAcrossReload: a reload opens the database anew (the old
+// config's connections close after their calls): rows written before it
+// are read after it, and writes go on.
+func TestSQLiteAcrossReload(t *testing.T) {
+	dir := stateDir(t)
+	wasm := testguest.WAT(t, "sql-call")
+	load := func(timeout string) *caddytest.Tester {
+		tester, _ := kvServer(t, fmt.Sprintf("\t\tdata_dir %s\n\t\tdatabase main sqlite app.db {\n\t\t\ttimeout %s\n\t\t}", dir, timeout),
+			fmt.Sprintf("http://127.0.0.1:9080 {\n\thandle /rw {\n\t\tgojinn %s {\n\t\t\tsql main\n\t\t}\n\t}\n}\n", wasm))
+		return tester
+	}
+	tester := load("5s")
+	wantSQL(t, tester, "/rw", "exec", sqlRequest("main", "CREATE TABLE t (v TEXT)"), "ok", `{"rows_affected":0,"last_insert_id":0}`)
+	wantSQL(t, tester, "/rw", "exec", sqlRequest("main", "INSERT INTO t VALUES ('before')"), "ok", `{"rows_affected":1,"last_insert_id":1}`)
+	tester = load("4s")
+	wantSQL(t, tester, "/rw", "exec", sqlRequest("main", "INSERT INTO t VALUES ('after')"), "ok", `{"rows_affected":1,"last_insert_id":2}`)
+	wantSQL(t, tester, "/rw", "query", sqlRequest("main", "SELECT v FROM t ORDER BY rowid"), "ok", `{"columns":["v"],"rows":[["before"],["after"]]}`)
+}
