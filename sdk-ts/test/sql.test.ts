@@ -58,6 +58,10 @@ describe("values", () => {
     expect(body.named).toEqual(body.rows);
   });
 
+  test("infinities arrive as the ABI's strings (the host writes them so: JSON has no infinity)", async () => {
+    expect((await query("SELECT 1e999 AS a, -1e999 AS b")).body.rows).toEqual([["text:Infinity", "text:-Infinity"]]);
+  });
+
   test.each([
     ["i:42", "integer", "int:42"],
     ["i:-7", "integer", "int:-7"],
