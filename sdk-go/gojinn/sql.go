@@ -1,7 +1,6 @@
 package gojinn
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -80,25 +79,25 @@ func (d *Database) Query(ctx context.Context, text string, params ...any) (*Quer
 		return nil, err
 	}
 	var wire struct {
-		Columns []string `json:"columns"`
-		Rows    [][]any  `json:"rows"`
+		Columns []string            `json:"columns"`
+		Rows    [][]json.RawMessage `json:"rows"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&wire); err != nil {
+	if err := json.Unmarshal(body, &wire); err != nil {
 		return nil, d.fail("query", fmt.Errorf("malformed result: %v: %w", err, ErrIO))
 	}
-	for i, row := range wire.Rows {
-		if len(row) != len(wire.Columns) {
-			return nil, d.fail("query", fmt.Errorf("row %d has %d values for %d columns: %w", i, len(row), len(wire.Columns), ErrIO))
+	rows := make([][]any, len(wire.Rows))
+	for i, raw := range wire.Rows {
+		if len(raw) != len(wire.Columns) {
+			return nil, d.fail("query", fmt.Errorf("row %d has %d values for %d columns: %w", i, len(raw), len(wire.Columns), ErrIO))
 		}
-		for j, v := range row {
-			if row[j], err = decodeSQLValue(v); err != nil {
+		rows[i] = make([]any, len(raw))
+		for j, v := range raw {
+			if rows[i][j], err = decodeSQLValue(v); err != nil {
 				return nil, d.fail("query", err)
 			}
 		}
 	}
-	return &QueryResult{Columns: wire.Columns, Rows: wire.Rows}, nil
+	return &QueryResult{Columns: wire.Columns, Rows: rows}, nil
 }
 
 // Exec runs a statement that returns no rows (INSERT, UPDATE, DELETE,
@@ -118,13 +117,6 @@ func (d *Database) Exec(ctx context.Context, text string, params ...any) (ExecRe
 	return ExecResult(wire), nil
 }
 
-// sqlRequest is the request object of sql_query and sql_exec.
-type sqlRequest struct {
-	DB     string          `json:"db"`
-	SQL    string          `json:"sql"`
-	Params json.RawMessage `json:"params,omitempty"`
-}
-
 // call sends the request through sql_query or sql_exec and returns what
 // the handle holds: the result on ok; on a failure the database reported,
 // a *SQLError with its message.
@@ -135,25 +127,25 @@ func (d *Database) call(ctx context.Context, op string, sqlCall func([]byte) (ui
 	if !utf8.ValidString(text) {
 		return nil, d.fail(op, fmt.Errorf("statement text that is not UTF-8: %w", ErrInvalid))
 	}
-	req := sqlRequest{DB: d.name, SQL: text}
+	// The request object, {"db": ..., "sql": ..., "params": [...]}, written
+	// by hand: encoding/json's reflection is slow in a fresh wasm instance.
+	req := appendJSONString(append(make([]byte, 0, 64+len(text)), `{"db":`...), d.name)
+	req = appendJSONString(append(req, `,"sql":`...), text)
 	if len(params) > 0 {
-		list := []byte{'['}
+		req = append(req, `,"params":[`...)
 		for i, p := range params {
 			if i > 0 {
-				list = append(list, ',')
+				req = append(req, ',')
 			}
 			var err error
-			if list, err = appendSQLValue(list, p); err != nil {
+			if req, err = appendSQLValue(req, p); err != nil {
 				return nil, d.fail(op, fmt.Errorf("parameter %d: %w", i+1, err))
 			}
 		}
-		req.Params = append(list, ']')
+		req = append(req, ']')
 	}
-	encoded, err := json.Marshal(req)
-	if err != nil {
-		return nil, d.fail(op, fmt.Errorf("%v: %w", err, ErrInvalid))
-	}
-	handle, size, st := sqlCall(encoded)
+	req = append(req, '}')
+	handle, size, st := sqlCall(req)
 	if handle == 0 {
 		if st == statusOK {
 			st = statusIOError // an ok call always has a handle

@@ -1,6 +1,7 @@
 package gojinn
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -93,32 +94,53 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, quoted...)
 }
 
-// decodeSQLValue turns a JSON value decoded with UseNumber into the Go
-// value: nil, bool, string, int64 (an integer literal that fits), float64
-// (any other number) or []byte (a blob). Anything else is ErrIO: the host
-// answered something this SDK cannot read.
-func decodeSQLValue(v any) (any, error) {
-	switch v := v.(type) {
-	case nil, bool, string:
-		return v, nil
-	case json.Number:
-		if !strings.ContainsAny(string(v), ".eE") {
-			if i, err := strconv.ParseInt(string(v), 10, 64); err == nil {
-				return i, nil
+// decodeSQLValue reads one value of a result: nil, bool, string, int64
+// (an integer literal that fits), float64 (any other number) or []byte (a
+// blob). Anything else is ErrIO: the host answered something this SDK
+// cannot read.
+func decodeSQLValue(raw json.RawMessage) (any, error) {
+	if len(raw) > 0 {
+		switch c := raw[0]; {
+		case string(raw) == "null":
+			return nil, nil
+		case string(raw) == "true":
+			return true, nil
+		case string(raw) == "false":
+			return false, nil
+		case c == '"' && len(raw) >= 2 && raw[len(raw)-1] == '"' && !bytes.ContainsRune(raw, '\\'):
+			return string(raw[1 : len(raw)-1]), nil // no escape: the text itself
+		case c == '"':
+			var s string
+			if err := json.Unmarshal(raw, &s); err == nil {
+				return s, nil
 			}
-		}
-		f, err := strconv.ParseFloat(string(v), 64)
-		if err != nil {
-			return nil, fmt.Errorf("number %s: %w", v, ErrIO)
-		}
-		return f, nil
-	case map[string]any:
-		if s, ok := v["blob"].(string); ok && len(v) == 1 {
-			blob, err := base64.StdEncoding.DecodeString(s)
-			if err == nil {
-				return blob, nil
+		case c == '-' || c >= '0' && c <= '9':
+			return decodeSQLNumber(string(raw))
+		case c == '{':
+			var blob map[string]string
+			if err := json.Unmarshal(raw, &blob); err == nil && len(blob) == 1 {
+				if b64, ok := blob["blob"]; ok {
+					if b, err := base64.StdEncoding.DecodeString(b64); err == nil {
+						return b, nil
+					}
+				}
 			}
 		}
 	}
-	return nil, fmt.Errorf("a value that is not a SQL value (%T): %w", v, ErrIO)
+	return nil, fmt.Errorf("a value that is not a SQL value (%.40s): %w", raw, ErrIO)
+}
+
+// decodeSQLNumber is an int64 for an integer literal that fits, else a
+// float64.
+func decodeSQLNumber(n string) (any, error) {
+	if !strings.ContainsAny(n, ".eE") {
+		if i, err := strconv.ParseInt(n, 10, 64); err == nil {
+			return i, nil
+		}
+	}
+	f, err := strconv.ParseFloat(n, 64)
+	if err != nil {
+		return nil, fmt.Errorf("number %s: %w", n, ErrIO)
+	}
+	return f, nil
 }

@@ -8,6 +8,10 @@
 //	GET  /items    every item, scanned into typed Go values, and the Go
 //	               type of each value scanned into an any
 //	POST /tx       begins a transaction (which the driver refuses)
+//	GET  /bench    a point query by id (?id=) with database/sql's QueryRow,
+//	               then ?n= more, then n with gojinn.SQL's Query: the
+//	               time of the first and of each other, in the guest:
+//	               {"first_ns", "database_sql_ns", "sdk_ns"}
 //
 // A failure answers the status of the SDK's sentinel error it wraps (409
 // conflict, 403 denied, 400 invalid, 413 too_large, 501 unsupported, else
@@ -23,6 +27,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/gojinn/gojinn/sdk-go/gojinn"
@@ -41,11 +46,11 @@ type item struct {
 }
 
 func main() {
-	name := os.Getenv("SQL_DB")
-	if name == "" {
-		name = "main"
+	dbName := os.Getenv("SQL_DB")
+	if dbName == "" {
+		dbName = "main"
 	}
-	db, err := sql.Open("gojinn", name)
+	db, err := sql.Open("gojinn", dbName)
 	if err != nil {
 		panic(err)
 	}
@@ -121,6 +126,40 @@ func main() {
 			types = append(types, ts)
 		}
 		writeJSON(w, map[string]any{"items": items, "types": types})
+	})
+	mux.HandleFunc("GET /bench", func(w http.ResponseWriter, r *http.Request) {
+		const query = "SELECT name FROM items WHERE id = ?"
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		id, _ := strconv.Atoi(r.URL.Query().Get("id"))
+		var name string
+		start := time.Now()
+		if err := db.QueryRowContext(r.Context(), query, id).Scan(&name); err != nil {
+			fail(w, err)
+			return
+		}
+		first := time.Since(start)
+		start = time.Now()
+		for range n {
+			if err := db.QueryRowContext(r.Context(), query, id).Scan(&name); err != nil {
+				fail(w, err)
+				return
+			}
+		}
+		viaDatabaseSQL := time.Since(start)
+		raw := gojinn.SQL(dbName)
+		start = time.Now()
+		for range n {
+			if _, err := raw.Query(r.Context(), query, id); err != nil {
+				fail(w, err)
+				return
+			}
+		}
+		viaSDK := time.Since(start)
+		writeJSON(w, map[string]int64{
+			"first_ns":        first.Nanoseconds(),
+			"database_sql_ns": viaDatabaseSQL.Nanoseconds() / int64(max(n, 1)),
+			"sdk_ns":          viaSDK.Nanoseconds() / int64(max(n, 1)),
+		})
 	})
 	mux.HandleFunc("POST /tx", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := db.BeginTx(r.Context(), nil); err != nil {
