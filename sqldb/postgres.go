@@ -93,17 +93,20 @@ func newPGPool(which, dsn string, size int, logger *zap.Logger) (*pgxpool.Pool, 
 	return pgxpool.NewWithConfig(context.Background(), pc)
 }
 
-// refuseSuperuser refuses a connection whose role is a superuser, who
-// could run programs on the server (COPY ... TO PROGRAM) and read or
-// write its files.
+// refuseSuperuser refuses a connection whose role is a superuser, or a
+// member of one (SET ROLE makes it one), or of the roles that may run
+// programs on the server (COPY ... TO PROGRAM) or read or write its
+// files: a handler's SQL could do as much.
 func refuseSuperuser(ctx context.Context, c *pgx.Conn, which string) error {
-	var super bool
-	err := c.QueryRow(ctx, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user", pgx.QueryExecModeSimpleProtocol).Scan(&super)
+	var powerful bool
+	err := c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles r WHERE pg_has_role(current_user, r.oid, 'MEMBER')
+		AND (r.rolsuper OR r.rolname IN ('pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files')))`,
+		pgx.QueryExecModeSimpleProtocol).Scan(&powerful)
 	if err != nil {
 		return fmt.Errorf("checking the %s role: %w", which, err)
 	}
-	if super {
-		return fmt.Errorf("the %s role %q is a superuser: refused, a handler's SQL could run programs on the server (docs/sql.md: give a role of its own)", which, c.Config().User)
+	if powerful {
+		return fmt.Errorf("the %s role %q is a superuser, or may become one, run programs or reach the server's files: refused (docs/sql.md: give a role of its own)", which, c.Config().User)
 	}
 	return nil
 }

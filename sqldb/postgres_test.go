@@ -196,6 +196,37 @@ func TestPostgresSuperuserRefused(t *testing.T) {
 	if _, err := db.Access(true); err == nil || !strings.Contains(err.Error(), "read_dsn") {
 		t.Fatalf("a read grant without read_dsn: %v", err)
 	}
+	// Nor a role that may SET ROLE to a superuser, or run programs.
+	super, err := pgx.Connect(context.Background(), srv.SuperDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer super.Close(context.Background())
+	for _, role := range []string{"postgres", "pg_execute_server_program"} {
+		name := "member_of_" + role
+		for _, stmt := range []string{"CREATE ROLE " + name + " LOGIN PASSWORD 'pw'", "GRANT " + role + " TO " + name} {
+			if _, err := super.Exec(context.Background(), stmt); err != nil {
+				t.Fatalf("%s: %v", stmt, err)
+			}
+		}
+		db, err := sqldb.Open(sqldb.Config{Name: "pg", Kind: sqldb.Postgres, DSN: strings.Replace(srv.OwnerDSN, "owner:"+srv.Password, name+":pw", 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rw, _ := db.Access(false)
+		if _, err = rw.Query(context.Background(), "SELECT 1", nil); !errors.Is(err, host.ErrUnavailable) || !strings.Contains(err.Error(), "superuser") {
+			t.Errorf("a member of %s: %v, want unavailable", role, err)
+		}
+		db.Close()
+	}
+	// The owner is fine.
+	db, err = sqldb.Open(sqldb.Config{Name: "pg", Kind: sqldb.Postgres, DSN: srv.OwnerDSN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rw, _ = db.Access(false)
+	mustQuery(t, rw, "SELECT 1")
 }
 
 // BenchmarkPostgres measures a point query through sqldb (the
