@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -279,15 +280,31 @@ func TestSQLiteTimeout(t *testing.T) {
 	mustExec(t, rw, "CREATE TABLE t (a)")
 }
 
+// enteredCtx tells when a call has begun: sqldb derives the call's
+// timeout from it (Done) once the call is counted in.
+type enteredCtx struct {
+	context.Context
+	once    sync.Once
+	entered chan struct{}
+}
+
+func (c *enteredCtx) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.entered) })
+	return c.Context.Done()
+}
+
+// TestSQLiteCloseWaitsForCalls: Close (a config reload) lets a call in
+// flight finish on its connection; a later call is unavailable.
 func TestSQLiteCloseWaitsForCalls(t *testing.T) {
 	db, _, ro := openSQLite(t, sqldb.Config{Timeout: 10 * time.Second})
-	ctx, cancel := context.WithCancel(context.Background())
+	parent, cancel := context.WithCancel(context.Background())
+	ctx := &enteredCtx{Context: parent, entered: make(chan struct{})}
 	done := make(chan error)
 	go func() {
 		_, err := ro.Query(ctx, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c", nil)
 		done <- err
 	}()
-	time.Sleep(50 * time.Millisecond)
+	<-ctx.entered
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
