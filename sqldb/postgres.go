@@ -72,9 +72,11 @@ func newPGPool(which, dsn string, size int, logger *zap.Logger) (*pgxpool.Pool, 
 		return nil, fmt.Errorf("%s cannot be parsed (it is not shown: it may hold a password)", which)
 	}
 	pc.MaxConns = int32(size)
-	// A call's end (timeout, the run's stop) cancels its query on the
-	// server, which would otherwise run on (pg_sleep does not notice a
-	// closed socket); the socket is closed a second later if it must.
+	// A call's end (timeout, the run's stop) sends the server a cancel
+	// request and keeps the connection, whose query ends with an error;
+	// the socket is closed a second later only if the server does not
+	// answer (pgx's default closes it at once, and a reconnect with
+	// SCRAM costs milliseconds).
 	pc.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
 	}
