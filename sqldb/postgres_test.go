@@ -105,6 +105,13 @@ func TestPostgres(t *testing.T) {
 	})
 
 	t.Run("timeout", func(t *testing.T) {
+		// The connection (the pool has one) outlives the cancelled query.
+		pid := mustQuery(t, rw, "SELECT pg_backend_pid()")
+		defer func() {
+			if again := mustQuery(t, rw, "SELECT pg_backend_pid()"); again != pid {
+				t.Errorf("the connection was replaced after a timeout: %s, then %s", pid, again)
+			}
+		}()
 		start := time.Now()
 		_, err := rw.Query(ctx, "SELECT pg_sleep(60)", nil)
 		if !errors.Is(err, host.ErrTimeout) || time.Since(start) > 30*time.Second {
