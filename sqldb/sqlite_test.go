@@ -348,3 +348,34 @@ func TestSQLiteStatementReuse(t *testing.T) {
 		t.Fatalf("again: %s", got)
 	}
 }
+
+// TestSQLiteConcurrentCalls: calls from many runs at once share the
+// pool (one writer, two readers here) without losing a write or failing.
+func TestSQLiteConcurrentCalls(t *testing.T) {
+	_, rw, ro := openSQLite(t, sqldb.Config{Pool: 2})
+	mustExec(t, rw, "CREATE TABLE t (id INTEGER PRIMARY KEY, g INTEGER)")
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for g := range 8 {
+		wg.Go(func() {
+			for range 50 {
+				if _, err := rw.Exec(context.Background(), "INSERT INTO t (g) VALUES (?)", []any{int64(g)}); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := ro.Query(context.Background(), "SELECT count(*) FROM t WHERE g = ?", []any{int64(g)}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if got := mustQuery(t, ro, "SELECT count(*) FROM t"); got != `{"columns":["count(*)"],"rows":[[400]]}` {
+		t.Fatalf("rows: %s", got)
+	}
+}
