@@ -3,8 +3,8 @@
 // on an S3-compatible endpoint (gofakes3, testdata/fakes3), the same calls
 // run through the harness, and the answers compared (times aside: the
 // store's clock is not the harness's). Skipped without bin/caddy.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,32 +12,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LiveObjects } from "../dist/dev/live-objects.js";
 import { invoke, type Grants } from "../dist/testing/index.js";
 import { buildFixture } from "./build-fixture.js";
-import { freePort } from "./dev-process.js";
+import { HAVE_CADDY, route, startCaddy, TestProcess } from "./caddy-process.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
-const CADDY = path.join(REPO, "bin", "caddy");
 
-const children: ChildProcess[] = [];
-let output = "";
+const children: TestProcess[] = [];
 let base = "";
 let wasm = "";
-
-/** Starts a process, its output kept for the failure message. */
-function start(file: string, args: string[], cwd: string, env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(file, args, { cwd, env: { ...process.env, ...env } });
-  child.stdout!.on("data", (b: Buffer) => (output += b.toString()));
-  child.stderr!.on("data", (b: Buffer) => (output += b.toString()));
-  children.push(child);
-  return child;
-}
-
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within 60 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 // The grants of each route, as the Caddyfile gives them.
 const ROUTES: Record<string, { line: string; grant: NonNullable<Grants["objects"]> }> = {
@@ -46,58 +27,35 @@ const ROUTES: Record<string, { line: string; grant: NonNullable<Grants["objects"
   pre: { line: "objects media readwrite prefix u/1/", grant: { media: { prefix: "u/1/" } } },
 };
 
-describe.skipIf(!existsSync(CADDY))("objects through Caddy", () => {
+describe.skipIf(!HAVE_CADDY)("objects through Caddy", () => {
   beforeAll(async () => {
     wasm = await buildFixture("objects-handler");
     const dir = mkdtempSync(path.join(tmpdir(), "gojinn-objects-caddy-"));
     copyFileSync(wasm, path.join(dir, "handler.wasm"));
     const fakes3 = path.join(dir, "fakes3");
     execFileSync("go", ["build", "-o", fakes3, "./sdk-ts/test/testdata/fakes3"], { cwd: REPO });
-    const s3 = start(fakes3, ["media"], dir);
-    await until("endpoint URL", async () => /^http:\/\/127\.0\.0\.1:\d+\n/.test(output));
-    const endpoint = output.split("\n")[0]!;
-    void s3;
-    const [port, admin] = [await freePort(), await freePort()];
-    base = `http://127.0.0.1:${port}`;
+    const s3 = new TestProcess(fakes3, ["media"], dir);
+    children.push(s3);
+    await s3.until("endpoint URL", async () => /^http:\/\/127\.0\.0\.1:\d+\n/.test(s3.output));
+    const store = `\t\tobject_store media s3 {
+\t\t\tendpoint ${s3.output.split("\n")[0]}
+\t\t\tregion us-east-1
+\t\t\tbucket media
+\t\t\taccess_key test
+\t\t\tsecret_key test-secret
+\t\t\tpath_style
+\t\t\tmax_object 1KiB
+\t\t}
+`;
     const routes = Object.entries(ROUTES)
-      .map(([name, r]) => `\thandle_path /${name}/* {\n\t\tgojinn ./handler.wasm {\n\t\t\t${r.line}\n\t\t}\n\t}\n`)
+      .map(([name, r]) => route(`/${name}`, r.line))
       .join("");
-    writeFileSync(
-      path.join(dir, "Caddyfile"),
-      `{
-	admin 127.0.0.1:${admin}
-	default_bind 127.0.0.1
-	gojinn {
-		data_dir ${path.join(dir, "gojinn")}
-		object_store media s3 {
-			endpoint ${endpoint}
-			region us-east-1
-			bucket media
-			access_key test
-			secret_key test-secret
-			path_style
-			max_object 1KiB
-		}
-	}
-}
-
-${base} {
-${routes}}
-`,
-    );
-    start(CADDY, ["run", "--config", "Caddyfile", "--adapter", "caddyfile"], dir, {
-      XDG_DATA_HOME: path.join(dir, "data"),
-      XDG_CONFIG_HOME: path.join(dir, "config"),
-    });
-    await until("answer from Caddy", async () => (await fetch(`${base}/rw/list`).catch(() => null))?.status === 200);
+    const started = await startCaddy(dir, store, routes, "/rw/list");
+    base = started.base;
+    children.push(started.caddy);
   }, 300_000);
 
-  afterAll(() => {
-    for (const child of children) {
-      child.stdin?.end(); // fakes3 ends with its stdin
-      child.kill("SIGTERM");
-    }
-  });
+  afterAll(() => children.forEach((c) => c.stop()));
 
   test("every answer of the real host is the harness's (times aside)", async () => {
     const steps: Array<[keyof typeof ROUTES, string, string, string?]> = [

@@ -2,21 +2,16 @@
 // this repository's bin/caddy (make build) with a SQLite `database`, the
 // same statements run through the harness, and the answers compared byte
 // for byte. Skipped without bin/caddy.
-import { spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { invoke } from "../dist/testing/index.js";
 import type { SqlMode } from "../dist/testing/index.js";
 import { buildFixture } from "./build-fixture.js";
-import { freePort } from "./dev-process.js";
+import { HAVE_CADDY, route, startCaddy, type TestProcess } from "./caddy-process.js";
 
-const CADDY = fileURLToPath(new URL("../../bin/caddy", import.meta.url));
-
-let caddy: ChildProcess | undefined;
-let output = "";
+let caddy: TestProcess | undefined;
 let base = "";
 let wasm = "";
 
@@ -25,56 +20,16 @@ type Step = [SqlMode, "/query" | "/exec", string, string[]];
 
 const uriOf = (step: Step) => `${step[1]}?${step[3].map((p) => `p=${encodeURIComponent(p)}`).join("&")}`;
 
-describe.skipIf(!existsSync(CADDY))("sql through Caddy", () => {
+describe.skipIf(!HAVE_CADDY)("sql through Caddy", () => {
   beforeAll(async () => {
     wasm = await buildFixture("sql-handler");
     const dir = mkdtempSync(path.join(tmpdir(), "gojinn-sql-caddy-"));
     copyFileSync(wasm, path.join(dir, "handler.wasm"));
-    const [port, admin] = [await freePort(), await freePort()];
-    base = `http://127.0.0.1:${port}`;
-    writeFileSync(
-      path.join(dir, "Caddyfile"),
-      `{
-	admin 127.0.0.1:${admin}
-	default_bind 127.0.0.1
-	gojinn {
-		data_dir ${path.join(dir, "gojinn")}
-		database main sqlite main.db
-	}
-}
-
-${base} {
-	handle_path /readwrite/* {
-		gojinn ./handler.wasm {
-			sql main
-		}
-	}
-	handle_path /read/* {
-		gojinn ./handler.wasm {
-			sql main read
-		}
-	}
-}
-`,
-    );
-    caddy = spawn(CADDY, ["run", "--config", "Caddyfile", "--adapter", "caddyfile"], {
-      cwd: dir,
-      env: { ...process.env, XDG_DATA_HOME: path.join(dir, "data"), XDG_CONFIG_HOME: path.join(dir, "config") },
-    });
-    caddy.stdout!.on("data", (b: Buffer) => (output += b.toString()));
-    caddy.stderr!.on("data", (b: Buffer) => (output += b.toString()));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const res = await fetch(`${base}/read/query`, { method: "POST", body: "SELECT 1" }).catch(() => null);
-      if (res?.status === 200) break;
-      if (Date.now() > deadline || caddy.exitCode !== null) throw new Error(`Caddy did not serve within 60 s:\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const routes = route("/readwrite", "sql main") + route("/read", "sql main read");
+    ({ base, caddy } = await startCaddy(dir, "\t\tdatabase main sqlite main.db\n", routes, "/read/error-then-ok"));
   }, 300_000);
 
-  afterAll(() => {
-    caddy?.kill("SIGTERM");
-  });
+  afterAll(() => caddy?.stop());
 
   test("every answer of the real host is the harness's, byte for byte", async () => {
     const steps: Step[] = [
