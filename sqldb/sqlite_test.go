@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ncruces/go-sqlite3"
+
 	"github.com/gojinn/gojinn/host"
 	"github.com/gojinn/gojinn/sqldb"
 )
@@ -378,4 +380,33 @@ func TestSQLiteConcurrentCalls(t *testing.T) {
 	if got := mustQuery(t, ro, "SELECT count(*) FROM t"); got != `{"columns":["count(*)"],"rows":[[400]]}` {
 		t.Fatalf("rows: %s", got)
 	}
+}
+
+// TestSQLiteLockedIsUnavailable: a file whose write lock another process
+// holds past the busy timeout makes a write unavailable; reads go on
+// (WAL).
+func TestSQLiteLockedIsUnavailable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "locked.db")
+	_, rw, ro := openSQLite(t, sqldb.Config{Path: path, Timeout: 4 * time.Second})
+	mustExec(t, rw, "CREATE TABLE t (a INTEGER)")
+	other, err := sqlite3.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.Exec("BEGIN IMMEDIATE; INSERT INTO t VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = rw.Exec(context.Background(), "INSERT INTO t VALUES (2)", nil)
+	if !errors.Is(err, host.ErrUnavailable) || time.Since(start) > 30*time.Second {
+		t.Fatalf("a write while another process holds the lock: %v after %s, want unavailable after the 1s busy timeout", err, time.Since(start))
+	}
+	if got := mustQuery(t, ro, "SELECT count(*) FROM t"); got != `{"columns":["count(*)"],"rows":[[0]]}` {
+		t.Fatalf("a read while locked: %s", got)
+	}
+	if err := other.Exec("COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, rw, "INSERT INTO t VALUES (2)")
 }
