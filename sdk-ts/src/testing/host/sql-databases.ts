@@ -107,11 +107,22 @@ export class SqlDatabases {
     db.run(`PRAGMA query_only = ${this.grants[name] === "read" ? "ON" : "OFF"}`);
   }
 
+  // The values of a one-row statement of the harness's own, integers exact.
+  private row(db: SqlJsDatabase, sql: string): SqlJsValue[] {
+    const stmt = db.prepare(sql);
+    try {
+      stmt.step();
+      return stmt.get(null, { useBigInt: true });
+    } finally {
+      stmt.free();
+    }
+  }
+
   // The counters that tell whether a statement changed the database.
   private version(db: SqlJsDatabase): string {
-    const [changes] = db.exec("SELECT total_changes()");
-    const [schema] = db.exec("PRAGMA schema_version");
-    return `${changes?.values[0]?.[0]}/${schema?.values[0]?.[0]}`;
+    const [changes] = this.row(db, "SELECT total_changes()");
+    const [schema] = this.row(db, "PRAGMA schema_version");
+    return `${changes}/${schema}`;
   }
 
   /** Runs one statement of a granted database: its rows (`query`) or its counts. */
@@ -221,10 +232,9 @@ export class SqlDatabases {
   // inserted (0 when none: the host resets the counter before each call,
   // which sql.js cannot, so an unchanged counter reads as 0).
   private counts(db: SqlJsDatabase, stmt: SqlJsStatement, before: string): SqlOutcome {
-    const lastBefore = db.exec("SELECT last_insert_rowid()")[0]?.values[0]?.[0];
+    const [lastBefore] = this.row(db, "SELECT last_insert_rowid()");
     while (stmt.step());
-    const [row] = db.exec("SELECT changes(), last_insert_rowid(), total_changes()");
-    const [changes, lastId, total] = row?.values[0] ?? [0, 0, 0];
+    const [changes, lastId, total] = this.row(db, "SELECT changes(), last_insert_rowid(), total_changes()");
     const affected = String(total) !== before.split("/")[0] ? changes : 0;
     const inserted = lastId !== lastBefore ? lastId : 0;
     return { status: "ok", held: encoder.encode(`{"rows_affected":${affected},"last_insert_id":${inserted}}`) };

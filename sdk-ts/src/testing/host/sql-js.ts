@@ -27,6 +27,8 @@ export interface SqlJsStatementIterator extends Iterator<SqlJsStatement> {
 export interface SqlJsDatabase {
   exec(sql: string): Array<{ columns: string[]; values: SqlJsValue[][] }>;
   run(sql: string): SqlJsDatabase;
+  /** The first statement of the text, prepared. */
+  prepare(sql: string): SqlJsStatement;
   iterateStatements(sql: string): SqlJsStatementIterator;
   getRowsModified(): number;
   /** The database's file image. It closes and reopens the database: connection pragmas are reset. */
