@@ -31,7 +31,7 @@ describe.skipIf(!HAVE_CADDY)("sql through Caddy", () => {
 
   afterAll(() => caddy?.stop());
 
-  test("every answer of the real host is the harness's, byte for byte", async () => {
+  test("every answer of the real host is the harness's, byte for byte", { timeout: 300_000 }, async () => {
     const steps: Step[] = [
       ["readwrite", "/exec", "CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, score REAL, avatar BLOB)", []],
       ["readwrite", "/exec", "INSERT INTO users(name, score, avatar) VALUES (?, ?, ?)", ['t:ada "q" é ✓', "f:2", "b:AAEC/w=="]],
@@ -62,6 +62,15 @@ describe.skipIf(!HAVE_CADDY)("sql through Caddy", () => {
       ["read", "/exec", "DELETE FROM users", []],
       ["read", "/exec", "PRAGMA query_only = 0", []],
       ["read", "/query", "SELECT count(*) FROM users", []],
+      // The default caps: 1,000 rows, 1 MiB.
+      [
+        "read",
+        "/query",
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) SELECT i, printf('%0100d', i) FROM n",
+        ["i:1000"],
+      ],
+      ["read", "/query", "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) SELECT i FROM n", ["i:1001"]],
+      ["read", "/query", "SELECT zeroblob(?)", ["i:1048576"]],
     ];
     let image: Uint8Array | undefined;
     for (const step of steps) {
