@@ -5,6 +5,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { Status } from "../dist/contract/host-abi.js";
 import { encodeFetchHead, hostImports, type FetchCall, type HostConfig } from "../dist/testing/host/host-imports.js";
 import { KvStores } from "../dist/testing/host/kv-stores.js";
+import { decodeSqlRequest } from "../dist/testing/host/sql-request.js";
 
 const PAGE = 65536;
 const enc = new TextEncoder();
@@ -237,5 +238,46 @@ describe("host_log", () => {
       [1, "boom ✓"],
       [4, "boom ✓"],
     ]);
+  });
+});
+
+describe("requests read as Go's encoding/json reads them", () => {
+  test.each([
+    ['{"store":"media","limit":2}', Status.ok],
+    ['{"store":"media","limit":null}', Status.ok],
+    ['{"store":"media","limit":1.0}', Status.invalid],
+    ['{"store":"media","limit":1e2}', Status.invalid],
+    ['{"store":"media","limit":99999999999999999999}', Status.invalid],
+  ])("object_list %s", (request, status) => {
+    const g = guest({ objectGrants: { media: { access: "read", prefix: "" } } });
+    const rl = g.put(0, request);
+    expect(g.call("object_list", 0, rl, 1000)).toBe(status);
+  });
+
+  test("sql params: integers exact over i64, other numbers floats, blobs strict", () => {
+    const req = decodeSqlRequest(
+      '{"db":"main","sql":"SELECT ?","params":[9223372036854775807, -9223372036854775808, 9223372036854775808, 2.0, 1e2, true, null, "x", {"blob":"AAE="}]}',
+    );
+    expect(req?.params).toEqual([
+      9223372036854775807n,
+      -9223372036854775808n,
+      9223372036854775808,
+      2,
+      100,
+      true,
+      null,
+      "x",
+      new Uint8Array([0, 1]),
+    ]);
+    expect(typeof req?.params[3]).toBe("number"); // 2.0: a float, not the integer 2
+    for (const bad of ["[1e999]", '[{"blob":"!"}]', '[{"blob":"AA==","x":1}]', "[[1]]", '{"a":1}']) {
+      expect(decodeSqlRequest(`{"db":"main","sql":"SELECT ?","params":${bad}}`), bad).toBeNull();
+    }
+    expect(decodeSqlRequest('{"db":"main","sql":"SELECT 1","params":null,"other":[1,{"x":2}]}')).toEqual({
+      db: "main",
+      sql: "SELECT 1",
+      params: [],
+    });
+    expect(decodeSqlRequest("null")).toBeNull();
   });
 });

@@ -3,6 +3,7 @@
 // the request, the store's grant, the key (or list prefix), a write's
 // access, the grant's prefix.
 import type { StatusName } from "../../contract/host-abi.js";
+import { JsonNumber, parseExact, type Json } from "./json-exact.js";
 
 /** A store's grant: its access and the prefix every key must start with. */
 export interface ObjectGrant {
@@ -36,25 +37,31 @@ const STORE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const FIELD_VALUE = /^[^\x00-\x08\x0a-\x1f\x7f]*$/;
 const encoder = new TextEncoder();
 
-/** Decodes a request; null when it is malformed (the call is `invalid`). As Go's json.Unmarshal: null is the zero value, unknown members are ignored. */
+/**
+ * Decodes a request; null when it is malformed (the call is `invalid`). As
+ * Go's json.Unmarshal into the host's struct: null is the zero value,
+ * unknown members are ignored, and `limit` must be an integer literal
+ * (`1.0` and `1e2` are not).
+ */
 export function decodeObjectRequest(json: string): ObjectRequest | null {
-  let value: unknown;
+  let value: Json;
   try {
-    value = JSON.parse(json);
+    value = parseExact(json);
   } catch {
     return null;
   }
   if (value === null) value = {};
-  if (typeof value !== "object" || Array.isArray(value)) return null;
-  const f = value as Record<string, unknown>;
+  if (typeof value !== "object" || Array.isArray(value) || value instanceof JsonNumber) return null;
+  const f = value;
   const text = (name: string): string | null => {
     const v = f[name] ?? "";
     return typeof v === "string" ? v : null;
   };
   const [store, key, contentType, prefix, after] = ["store", "key", "content_type", "prefix", "after"].map(text);
-  const limit = f["limit"] ?? null;
+  const given = f["limit"] ?? null;
   if (store == null || key == null || contentType == null || prefix == null || after == null) return null;
-  if (limit !== null && (typeof limit !== "number" || !Number.isInteger(limit))) return null;
+  if (given !== null && !(given instanceof JsonNumber && /^-?[0-9]+$/.test(given.text))) return null;
+  const limit = given === null ? null : Number(given.text);
   if (!STORE_NAME.test(store) || !FIELD_VALUE.test(contentType)) return null;
   if (limit !== null && (limit < 1 || limit > MAX_OBJECT_PAGE)) return null;
   return { store, key, contentType, prefix, after, limit };
