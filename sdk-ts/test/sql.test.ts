@@ -214,6 +214,14 @@ describe("caps and options", () => {
     await expect(invoke(wasm, {}, { grants: { sql: ["bad name"] } })).rejects.toThrow(/bad database name/);
   });
 
+  test("a statement still running at the run's timeout ends the run with outcome timeout (504)", async () => {
+    const endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n";
+    const started = performance.now();
+    const res = await invoke(wasm, { method: "POST", uri: "/query", body: endless }, { ...granted, timeoutMs: 1000 });
+    expect(res).toMatchObject({ status: 504, outcome: "timeout" });
+    expect(performance.now() - started).toBeLessThan(30_000); // a sanity bound: stopped, not run to its end
+  });
+
   test("a granted database that was never given starts empty", async () => {
     const { body, res } = await exec("CREATE TABLE t(x)", [], { grants: { sql: ["main"] } });
     expect(body.ok).toBe(true);
