@@ -224,30 +224,41 @@ var repeatable = map[string]bool{"env": true, "args": true, "kv": true, "fetch":
 
 // unmarshalKV reads `kv <store> [read|readwrite]`.
 func (g *Gojinn) unmarshalKV(d *caddyfile.Dispenser) error {
-	args := d.RemainingArgs()
-	if len(args) < 1 || len(args) > 2 {
-		return d.Errf("kv takes a store name and an optional mode (read or readwrite), got %d arguments", len(args))
-	}
-	grant := KVGrant{Store: args[0]}
-	if !storeName.MatchString(grant.Store) {
-		return d.Errf("kv: %q is not a valid store name (1 to 64 letters, digits, '_' or '-')", grant.Store)
+	store, readOnly, err := grantArgs(d, "kv", "store")
+	if err != nil {
+		return err
 	}
 	for _, other := range g.KV {
-		if other.Store == grant.Store {
-			return d.Errf("kv %s is given twice", grant.Store)
+		if other.Store == store {
+			return d.Errf("kv %s is given twice", store)
 		}
+	}
+	g.KV = append(g.KV, KVGrant{Store: store, ReadOnly: readOnly})
+	return nil
+}
+
+// grantArgs reads the arguments of a grant `<directive> <name>
+// [read|readwrite]` (kv, sql): the name, checked as a store name is, and
+// whether the grant only reads.
+func grantArgs(d *caddyfile.Dispenser, directive, what string) (name string, readOnly bool, err error) {
+	args := d.RemainingArgs()
+	if len(args) < 1 || len(args) > 2 {
+		return "", false, d.Errf("%s takes a %s name and an optional mode (read or readwrite), got %d arguments", directive, what, len(args))
+	}
+	name = args[0]
+	if !storeName.MatchString(name) {
+		return "", false, d.Errf("%s: %q is not a valid %s name (1 to 64 letters, digits, '_' or '-')", directive, name, what)
 	}
 	if len(args) == 2 {
 		switch args[1] {
 		case "read":
-			grant.ReadOnly = true
+			readOnly = true
 		case "readwrite":
 		default:
-			return d.Errf("kv %s: unknown mode %q: want read or readwrite", grant.Store, args[1])
+			return "", false, d.Errf("%s %s: unknown mode %q: want read or readwrite", directive, name, args[1])
 		}
 	}
-	g.KV = append(g.KV, grant)
-	return nil
+	return name, readOnly, nil
 }
 
 // unmarshalEnqueue reads `enqueue <queue...>`: names of queues, each

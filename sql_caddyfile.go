@@ -84,26 +84,13 @@ func parseDatabaseOption(d *caddyfile.Dispenser, app *App) error {
 
 // parseSQLGrant reads `sql <name> [read|readwrite]`.
 func parseSQLGrant(d *caddyfile.Dispenser, g *Gojinn) error {
-	args := d.RemainingArgs()
-	if len(args) < 1 || len(args) > 2 {
-		return d.Errf("sql takes a database name and an optional mode (read or readwrite), got %d arguments", len(args))
+	name, readOnly, err := grantArgs(d, "sql", "database")
+	if err != nil {
+		return err
 	}
-	grant := SQLGrant{Database: args[0]}
-	if !storeName.MatchString(grant.Database) {
-		return d.Errf("sql: %q is not a valid database name (1 to 64 letters, digits, '_' or '-')", grant.Database)
+	if slices.ContainsFunc(g.SQL, func(o SQLGrant) bool { return o.Database == name }) {
+		return d.Errf("sql %s is given twice", name)
 	}
-	if slices.ContainsFunc(g.SQL, func(o SQLGrant) bool { return o.Database == grant.Database }) {
-		return d.Errf("sql %s is given twice", grant.Database)
-	}
-	if len(args) == 2 {
-		switch args[1] {
-		case "read":
-			grant.ReadOnly = true
-		case "readwrite":
-		default:
-			return d.Errf("sql %s: mode %q is not read or readwrite", grant.Database, args[1])
-		}
-	}
-	g.SQL = append(g.SQL, grant)
+	g.SQL = append(g.SQL, SQLGrant{Database: name, ReadOnly: readOnly})
 	return nil
 }

@@ -219,7 +219,7 @@ func TestSQLGrantErrors(t *testing.T) {
 	caddytest.AssertLoadError(t, kvGlobals(filepath.Join(t.TempDir(), "l"), "")+site("\t\tsql main\n\t\tsql main read"),
 		"caddyfile", "sql main is given twice")
 	caddytest.AssertLoadError(t, kvGlobals(filepath.Join(t.TempDir(), "l"), "")+site("\t\tsql main write"),
-		"caddyfile", `sql main: mode \"write\" is not read or readwrite`)
+		"caddyfile", `sql main: unknown mode \"write\": want read or readwrite`)
 	caddytest.AssertLoadError(t, kvGlobals(filepath.Join(t.TempDir(), "l"), "\t\tdatabase main mysql x")+site(""),
 		"caddyfile", "database takes a name, sqlite or postgres, and a file or a dsn")
 	caddytest.AssertLoadError(t, kvGlobals(filepath.Join(t.TempDir(), "l"), "\t\tdatabase main sqlite a.db {\n\t\t\tread_dsn x\n\t\t}")+site(""),
