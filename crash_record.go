@@ -51,11 +51,24 @@ type crashLimits struct {
 	MemoryLimit   int64 `json:"memory_limit"`
 }
 
-// crashGrants are the handler's grants, for the replay to grant the same.
+// crashGrants are the handler's grants, for the replay to grant the same:
+// names and modes only, never a database's DSN or a store's endpoint or
+// keys (those are the app's, not the handler's).
 type crashGrants struct {
 	KV      map[string]string `json:"kv,omitempty"` // store -> read|readwrite
 	Fetch   []string          `json:"fetch,omitempty"`
 	Enqueue []string          `json:"enqueue,omitempty"`
+	AI      bool              `json:"ai,omitempty"`
+	SQL     map[string]string `json:"sql,omitempty"` // database -> read|readwrite
+	// Objects are the object_store grants by store.
+	Objects map[string]crashObjectsGrant `json:"objects,omitempty"`
+}
+
+// crashObjectsGrant is one `objects` grant: its access, read|readwrite,
+// and its prefix ("" for none).
+type crashObjectsGrant struct {
+	Access string `json:"access"`
+	Prefix string `json:"prefix,omitempty"`
 }
 
 // recorded are the outcomes that are the guest's failures; an overloaded,

@@ -1,6 +1,11 @@
 package gojinn
 
-import "testing"
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/gojinn/gojinn/guestlog"
+)
 
 func TestCrashRedactQuery(t *testing.T) {
 	rec := &crashRecorder{query: map[string]bool{"token": true, "a b": true}}
@@ -32,5 +37,25 @@ func TestCrashRedactHeaders(t *testing.T) {
 	}
 	if in["Authorization"][0] != "a" {
 		t.Error("the request's own headers were changed")
+	}
+}
+
+// The ai, sql and objects grants are recorded by name and mode, a prefix
+// with its env value redacted (an env value can be a placeholder's).
+func TestCrashGrants(t *testing.T) {
+	g := &Gojinn{
+		AI:      true,
+		SQL:     []SQLGrant{{Database: "main"}, {Database: "ro", ReadOnly: true}},
+		Objects: []ObjectsGrant{{Store: "media", ReadOnly: true, Prefix: "u/{env.TENANT}/"}, {Store: "all"}},
+		secrets: guestlog.NewRedactor([]string{"tenant-s3cret"}),
+	}
+	t.Setenv("TENANT", "tenant-s3cret")
+	b, err := json.Marshal(g.crashGrants())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"ai":true,"sql":{"main":"readwrite","ro":"read"},"objects":{"all":{"access":"readwrite"},"media":{"access":"read","prefix":"u/[redacted]/"}}}`
+	if string(b) != want {
+		t.Errorf("grants %s, want %s", b, want)
 	}
 }

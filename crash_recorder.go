@@ -122,24 +122,42 @@ func (g *Gojinn) crashLimits() crashLimits {
 }
 
 // crashGrants are the handler's grants as written (placeholders in fetch
-// entries resolved).
+// entries and prefixes resolved).
 func (g *Gojinn) crashGrants() crashGrants {
 	var gr crashGrants
 	for _, kv := range g.KV {
 		if gr.KV == nil {
 			gr.KV = map[string]string{}
 		}
-		gr.KV[kv.Store] = "readwrite"
-		if kv.ReadOnly {
-			gr.KV[kv.Store] = "read"
-		}
+		gr.KV[kv.Store] = grantMode(kv.ReadOnly)
 	}
 	repl := caddy.NewReplacer()
 	for _, f := range g.Fetch {
 		gr.Fetch = append(gr.Fetch, g.secrets.Redact(repl.ReplaceKnown(f, "")))
 	}
 	gr.Enqueue = g.Enqueue
+	gr.AI = g.AI
+	for _, s := range g.SQL {
+		if gr.SQL == nil {
+			gr.SQL = map[string]string{}
+		}
+		gr.SQL[s.Database] = grantMode(s.ReadOnly)
+	}
+	for _, o := range g.Objects {
+		if gr.Objects == nil {
+			gr.Objects = map[string]crashObjectsGrant{}
+		}
+		gr.Objects[o.Store] = crashObjectsGrant{Access: grantMode(o.ReadOnly), Prefix: g.secrets.Redact(repl.ReplaceKnown(o.Prefix, ""))}
+	}
 	return gr
+}
+
+// grantMode is a grant's mode as the Caddyfile writes it.
+func grantMode(readOnly bool) string {
+	if readOnly {
+		return "read"
+	}
+	return "readwrite"
 }
 
 // failed counts a record that could not be written, and logs the first

@@ -1,6 +1,7 @@
 package gojinn_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -18,9 +19,12 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/ncruces/go-sqlite3"
 
 	"github.com/gojinn/gojinn"
+	"github.com/gojinn/gojinn/internal/s3test"
 	"github.com/gojinn/gojinn/internal/testguest"
+	"github.com/gojinn/gojinn/objstore"
 	"github.com/gojinn/gojinn/sandbox"
 )
 
@@ -553,5 +557,90 @@ func TestCrashListsEarlierRecords(t *testing.T) {
 	}
 	if status, one := adminGet(t, "/gojinn/crashes/"+id); status != 200 || strings.TrimSpace(one) != old {
 		t.Errorf("GET /gojinn/crashes/%s: %d %s", id, status, one)
+	}
+}
+
+// A guest that fails on its data (a row of a SQLite database and an
+// object) is recorded through Caddy with its sql and objects grants,
+// names only; `gojinn replay --db main=<Caddy's file> --objects
+// media=<dir>` reproduces the trap, and without the data it does not.
+func TestCrashReplayWithData(t *testing.T) {
+	cli := filepath.Join(testguest.Root(), "sdk-ts", "bin", "gojinn")
+	dataDir := stateDir(t)
+	file := filepath.Join(dataDir, "app.db")
+	db, err := sqlite3.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec("CREATE TABLE flags (boom INTEGER, note TEXT); INSERT INTO flags VALUES (1, 'armed')"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv := s3test.Start(t, "media")
+	t.Setenv("GOJINN_TEST_S3_ACCESS", s3test.AccessKey)
+	t.Setenv("GOJINN_TEST_S3_SECRET", s3test.SecretKey)
+	seed, err := objstore.New(objstore.Config{Endpoint: srv.URL, Bucket: "media", AccessKey: s3test.AccessKey, SecretKey: s3test.SecretKey, PathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := seed.Put(context.Background(), "flags/boom", []byte("1"), "text/plain"); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "crashes")
+	wasm := testguest.WAT(t, "crash-data")
+	tester, _ := kvServer(t, fmt.Sprintf("\t\tdata_dir %s\n\t\tdatabase main sqlite app.db\n", dataDir)+objectsGlobals("media", srv.URL, "GOJINN_TEST_S3_SECRET", ""),
+		fmt.Sprintf(`http://127.0.0.1:9080 {
+	gojinn %s {
+		sql main read
+		objects media read prefix flags/
+		record_crashes %s
+	}
+}`, wasm, dir))
+	if resp, body := do(t, tester, newRequest(t, "GET", base+"/", nil)); resp.StatusCode != 502 {
+		t.Fatalf("the armed flag: got %d %q, want 502", resp.StatusCode, body)
+	}
+	files := crashFiles(t, dir, 1)
+	raw := readFile(t, files[0])
+	var rec struct {
+		Grants map[string]json.RawMessage `json:"grants"`
+	}
+	if err := json.Unmarshal([]byte(raw), &rec); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	for _, name := range []string{"sql", "objects"} {
+		if err := json.Compact(&got, rec.Grants[name]); err != nil {
+			t.Fatalf("grants.%s: %v", name, err)
+		}
+	}
+	if got.String() != `{"main":"read"}{"media":{"access":"read","prefix":"flags/"}}` {
+		t.Errorf("recorded sql and objects grants: %s", got.String())
+	}
+	for _, secret := range []string{s3test.SecretKey, s3test.AccessKey, srv.URL, file} {
+		if strings.Contains(raw, secret) {
+			t.Errorf("the record contains %q:\n%s", secret, raw)
+		}
+	}
+
+	objects := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(objects, "flags"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(objects, "flags", "boom"), []byte("1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before := fileSum(t, file)
+	out, err := exec.Command("node", cli, "replay", files[0], wasm, "--db", "main="+file, "--objects", "media="+objects).CombinedOutput()
+	if code := exitCode(err); code != 1 || !strings.Contains(string(out), "replay: trap (the recorded outcome)") {
+		t.Errorf("gojinn replay with the data: exit %d, want 1 and the trap again:\n%s", code, out)
+	}
+	if fileSum(t, file) != before {
+		t.Error("the replay changed the database's file")
+	}
+	out, err = exec.Command("node", cli, "replay", files[0], wasm, "--objects", "media="+objects).CombinedOutput()
+	if code := exitCode(err); code != 0 || !strings.Contains(string(out), "calm") || !strings.Contains(string(out), "database main starts empty") {
+		t.Errorf("gojinn replay without the database: exit %d, want 0, calm and a note:\n%s", code, out)
 	}
 }

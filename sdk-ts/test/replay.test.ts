@@ -139,17 +139,17 @@ describe("gojinn replay", () => {
     expect(cut.stderr).toContain("cut to its first 64 KiB");
   });
 
-  test("a module that uses sql: records hold no sql grant, so the replay says so and its calls are denied", async () => {
+  test("a module that uses sql under a record without the sql grant: the replay says so and its calls are denied", async () => {
     const wasm = await buildFixture("sql-handler");
     const rec = record("sql", wasm, "SELECT 1");
     const raw = JSON.parse(readFileSync(rec, "utf8")) as { request: { uri: string } };
     raw.request.uri = "/query";
     writeFileSync(rec, JSON.stringify(raw));
     const r = await gojinn(["replay", rec, wasm, "--json"], tmp);
-    expect(r.stderr).toContain("records hold no sql grants: the module's calls to them are denied in the replay");
+    expect(r.stderr).toContain("the record has no sql grant: the module's calls to it are denied in the replay");
     expect(JSON.parse((JSON.parse(r.stdout) as { body: string }).body)).toMatchObject({ ok: false, error: "denied" });
     const kv = await gojinn(["replay", record("kv-note", guests["kv-do"]!, ""), guests["kv-do"]!], tmp);
-    expect(kv.stderr).not.toContain("records hold no");
+    expect(kv.stderr).not.toContain("the record has no");
   });
 
   test("a file that is not a record, a missing module: one error line, exit 1", async () => {

@@ -9,6 +9,8 @@ import { UserError } from "../errors.js";
 import { canonicalHeaderName } from "../../contract/headers.js";
 import { SDK_VERSION } from "../version.js";
 import { sendToNetwork } from "../../dev/network-fetch.js";
+import type { SqlMode } from "../../testing/host/sql-databases.js";
+import { namedPaths, readDatabases, readObjectDirs } from "../host-data.js";
 
 interface RunOptions {
   request?: string;
@@ -19,6 +21,12 @@ interface RunOptions {
   timeout: string;
   kv: string[];
   fetch: string[];
+  sql: string[];
+  objectsGrant: string[];
+  ai?: boolean;
+  db: string[];
+  objects: string[];
+  aiAnswer: string[];
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -52,18 +60,35 @@ export function parseEnv(pairs: string[]): Record<string, string> {
   return env;
 }
 
-// `--kv sessions` grants read and write, `--kv settings:read` read only.
-function parseKvGrants(specs: string[]): Record<string, KvMode> {
+// `--kv sessions` grants read and write, `--kv settings:read` read only;
+// `--sql main` and `--sql main:read` the same for a database.
+function parseModeGrants(flag: string, specs: string[]): Record<string, KvMode> {
   const grants: Record<string, KvMode> = {};
   for (const spec of specs) {
-    const [name, mode = "readwrite"] = spec.split(":");
-    if (mode !== "read" && mode !== "readwrite") throw new UserError(`--kv ${JSON.stringify(spec)}: expected <store> or <store>:read`);
-    grants[name!] = mode;
+    const [name, mode = "readwrite", ...rest] = spec.split(":");
+    if (!name || (mode !== "read" && mode !== "readwrite") || rest.length > 0)
+      throw new UserError(`${flag} ${JSON.stringify(spec)}: expected <name> or <name>:read`);
+    grants[name] = mode;
   }
   return grants;
 }
 
-/** Registers `gojinn run <wasm> [path?query] [-X M] [-d DATA|@file] [-H 'N: v']... [--env K=V]... [--kv S]... [--fetch O]... [--json]`. */
+// `--objects-grant media`, `media:read`, `media:prefix=u/1/` or
+// `media:read:prefix=u/1/`, as `objects media [read] [prefix u/1/]`.
+function parseObjectsGrants(specs: string[]): Record<string, { access: SqlMode; prefix: string }> {
+  const grants: Record<string, { access: SqlMode; prefix: string }> = {};
+  for (const spec of specs) {
+    const m = /^([^:]+)(?::(read|readwrite))?(?::prefix=(.+))?$/.exec(spec);
+    if (!m) throw new UserError(`--objects-grant ${JSON.stringify(spec)}: expected <store>[:read][:prefix=<prefix>]`);
+    grants[m[1]!] = { access: (m[2] ?? "readwrite") as SqlMode, prefix: m[3] ?? "" };
+  }
+  return grants;
+}
+
+/**
+ * Registers `gojinn run <wasm> [path?query] [-X M] [-d DATA|@file] [-H 'N: v']... [--env K=V]... [--kv S]...
+ * [--fetch O]... [--sql D]... [--objects-grant S]... [--ai] [--db N=F]... [--objects N=D]... [--ai-answer T]... [--json]`.
+ */
 export function registerRun(program: Command): void {
   program
     .command("run")
@@ -83,6 +108,27 @@ export function registerRun(program: Command): void {
       collect,
       [],
     )
+    .option("--sql <db>", "grant a database, read-write (<db>) or read-only (<db>:read), empty unless --db (repeatable)", collect, [])
+    .option(
+      "--objects-grant <store>",
+      "grant an object store: <store>, <store>:read, with :prefix=<p> to keep keys under p; empty unless --objects (repeatable)",
+      collect,
+      [],
+    )
+    .option("--ai", "grant ai: calls fail as unavailable past the --ai-answer answers")
+    .option(
+      "--db <name=file>",
+      "a database's rows from a SQLite file, read into memory; grants it read-write unless --sql says (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--objects <name=dir>",
+      "a store's objects from a directory's files; grants it read-write unless --objects-grant says (repeatable)",
+      collect,
+      [],
+    )
+    .option("--ai-answer <text>", "the answer of the guest's next ai call (repeatable, in order; implies --ai)", collect, [])
     .action(async (wasm: string, target: string, opts: RunOptions) => {
       if (!target.startsWith("/"))
         throw new UserError(`${JSON.stringify(target)}: the target must be a path starting with / (e.g. /users?id=7)`);
@@ -111,17 +157,31 @@ export function registerRun(program: Command): void {
         }
       }
       const method = (opts.request ?? (opts.data !== undefined ? "POST" : "GET")).toUpperCase();
-      let grants: Grants;
       try {
-        grants = { kv: parseKvGrants(opts.kv), fetch: opts.fetch };
         opts.fetch.forEach(parseFetchRule);
       } catch (err) {
         throw new UserError((err as Error).message);
       }
+      const dbFiles = namedPaths("--db", opts.db);
+      const objectDirs = namedPaths("--objects", opts.objects);
+      const sql = parseModeGrants("--sql", opts.sql);
+      const objects = parseObjectsGrants(opts.objectsGrant);
+      for (const name of Object.keys(dbFiles)) sql[name] ??= "readwrite";
+      for (const name of Object.keys(objectDirs)) objects[name] ??= { access: "readwrite", prefix: "" };
+      const grants: Grants = {
+        kv: parseModeGrants("--kv", opts.kv),
+        fetch: opts.fetch,
+        sql,
+        objects,
+        ai: opts.ai === true || opts.aiAnswer.length > 0,
+      };
+      const notes: string[] = [];
+      const host = { databases: await readDatabases(dbFiles, notes), objects: await readObjectDirs(objectDirs), aiAnswers: opts.aiAnswer };
+      for (const note of notes) process.stderr.write(`gojinn: note: ${note}\n`);
       const result = await invoke(
         wasm,
         { method, uri: target, headers, body },
-        { env: parseEnv(opts.env), timeoutMs, grants, fetch: sendToNetwork },
+        { env: parseEnv(opts.env), timeoutMs, grants, fetch: sendToNetwork, ...host },
       );
       if (result.stderr) process.stderr.write(result.stderr.endsWith("\n") ? result.stderr : `${result.stderr}\n`);
       if (opts.json) process.stdout.write(`${formatJson(result)}\n`);
