@@ -10,6 +10,7 @@ import { buildFixture } from "./build-fixture.js";
 import { gojinn, hasNoStackTrace, runCommand } from "./cli-runner.js";
 import { EMPTY_MODULE, FOREIGN_IMPORT_MODULE } from "./wasm-bytes.js";
 import { wat } from "./wat.js";
+import { loadSqlJs } from "../dist/testing/host/sql-js.js";
 
 const SDK_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const HELLO = fileURLToPath(new URL("../../examples/hello-as/build/handler.wasm", import.meta.url));
@@ -105,6 +106,50 @@ describe("run", () => {
     } finally {
       server.close();
     }
+  });
+
+  test("--db, --objects and --ai-answer give data and grant; --sql, --objects-grant and --ai set the grants", async () => {
+    const [sqlWasm, objectsWasm, hostWasm] = await Promise.all([
+      buildFixture("sql-handler"),
+      buildFixture("objects-handler"),
+      buildFixture("host-handler"),
+    ]);
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database();
+    db.run("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (42)");
+    const dbFile = path.join(tmp, "run.db");
+    writeFileSync(dbFile, db.export());
+    const media = path.join(tmp, "run-media");
+    mkdirSync(path.join(media, "u"), { recursive: true });
+    writeFileSync(path.join(media, "u", "a.txt"), "hello");
+    writeFileSync(path.join(media, "b.txt"), "outside");
+    const body = (r: { stdout: string }): unknown => JSON.parse((JSON.parse(r.stdout) as { body: string }).body);
+    const run = (wasm: string, target: string, ...args: string[]) => gojinn(["run", wasm, target, "--json", ...args], tmp);
+
+    expect(body(await run(sqlWasm, "/query", "-d", "SELECT n FROM t", "--db", `main=${dbFile}`))).toMatchObject({
+      ok: true,
+      rows: [["int:42"]],
+    });
+    expect(body(await run(sqlWasm, "/exec", "-d", "DELETE FROM t", "--db", `main=${dbFile}`, "--sql", "main:read"))).toMatchObject({
+      error: "denied",
+    });
+    expect(body(await run(sqlWasm, "/query", "-d", "SELECT 1 AS one", "--sql", "main"))).toMatchObject({ ok: true });
+    expect(body(await run(sqlWasm, "/query", "-d", "SELECT 1 AS one"))).toMatchObject({ error: "denied" });
+
+    expect(body(await run(objectsWasm, "/get?key=u/a.txt", "--objects", `media=${media}`))).toMatchObject({
+      text: "hello",
+      contentType: "text/plain; charset=utf-8",
+    });
+    const prefixed = ["--objects", `media=${media}`, "--objects-grant", "media:read:prefix=u/"];
+    expect(body(await run(objectsWasm, "/get?key=b.txt", ...prefixed))).toMatchObject({ error: "denied" });
+    expect(body(await run(objectsWasm, "/get?key=u/a.txt", ...prefixed))).toMatchObject({ text: "hello" });
+    expect(body(await run(objectsWasm, "/get?key=u/a.txt", "--objects-grant", "media"))).toMatchObject({ error: "not_found" });
+
+    expect(body(await run(hostWasm, "/chat", "-d", "hi", "--ai-answer", "canned"))).toMatchObject({ text: "canned" });
+    expect(body(await run(hostWasm, "/chat", "-d", "hi", "--ai"))).toMatchObject({ error: "unavailable" });
+    expect(body(await run(hostWasm, "/chat", "-d", "hi"))).toMatchObject({ error: "denied" });
+    const bad = await gojinn(["run", objectsWasm, "/", "--objects-grant", "media:write"], tmp);
+    expect(bad.stderr.trim()).toMatch(/^gojinn: --objects-grant "media:write": expected <store>\[:read\]\[:prefix=<prefix>\]$/);
   });
 
   test("prints the response as curl -i does", async () => {
