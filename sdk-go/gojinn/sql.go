@@ -78,26 +78,11 @@ func (d *Database) Query(ctx context.Context, text string, params ...any) (*Quer
 	if err != nil {
 		return nil, err
 	}
-	var wire struct {
-		Columns []string            `json:"columns"`
-		Rows    [][]json.RawMessage `json:"rows"`
+	res, err := decodeQueryResult(body)
+	if err != nil {
+		return nil, d.fail("query", err)
 	}
-	if err := json.Unmarshal(body, &wire); err != nil {
-		return nil, d.fail("query", fmt.Errorf("malformed result: %v: %w", err, ErrIO))
-	}
-	rows := make([][]any, len(wire.Rows))
-	for i, raw := range wire.Rows {
-		if len(raw) != len(wire.Columns) {
-			return nil, d.fail("query", fmt.Errorf("row %d has %d values for %d columns: %w", i, len(raw), len(wire.Columns), ErrIO))
-		}
-		rows[i] = make([]any, len(raw))
-		for j, v := range raw {
-			if rows[i][j], err = decodeSQLValue(v); err != nil {
-				return nil, d.fail("query", err)
-			}
-		}
-	}
-	return &QueryResult{Columns: wire.Columns, Rows: rows}, nil
+	return res, nil
 }
 
 // Exec runs a statement that returns no rows (INSERT, UPDATE, DELETE,

@@ -89,9 +89,53 @@ func appendSQLFloat(b []byte, f float64, bits int) ([]byte, error) {
 	return b, nil
 }
 
+// appendJSONString appends s as json.Marshal writes it (the same bytes,
+// which sqlvalue_test.go checks), without its reflection: < > & as
+// \u003c \u003e \u0026, the control characters as \n or \u00XX, U+2028
+// and U+2029 escaped, each byte of invalid UTF-8 as \ufffd.
 func appendJSONString(b []byte, s string) []byte {
-	quoted, _ := json.Marshal(s) // a string always marshals
-	return append(b, quoted...)
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(append(b, s[start:i]...), `\ufffd`...)
+			start = i + size
+		case r == '\u2028' || r == '\u2029':
+			b = append(append(b, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xF])
+			start = i + size
+		}
+		i += size
+	}
+	return append(append(b, s[start:]...), '"')
 }
 
 // decodeSQLValue reads one value of a result: nil, bool, string, int64
@@ -116,6 +160,12 @@ func decodeSQLValue(raw json.RawMessage) (any, error) {
 			}
 		case c == '-' || c >= '0' && c <= '9':
 			return decodeSQLNumber(string(raw))
+		case c == '{' && len(raw) >= len(`{"blob":""}`) && bytes.HasPrefix(raw, []byte(`{"blob":"`)) && bytes.HasSuffix(raw, []byte(`"}`)) && base64Text(raw[9:len(raw)-2]):
+			// What the map below reads, without encoding/json: the same
+			// text, so the same error if it is not base64.
+			if b, err := base64.StdEncoding.DecodeString(string(raw[9 : len(raw)-2])); err == nil {
+				return b, nil
+			}
 		case c == '{':
 			var blob map[string]string
 			if err := json.Unmarshal(raw, &blob); err == nil && len(blob) == 1 {
@@ -128,6 +178,17 @@ func decodeSQLValue(raw json.RawMessage) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("a value that is not a SQL value (%.40s): %w", raw, ErrIO)
+}
+
+// base64Text is whether b holds only base64's characters (none that
+// JSON escapes).
+func base64Text(b []byte) bool {
+	for _, c := range b {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeSQLNumber is an int64 for an integer literal that fits, else a

@@ -104,9 +104,35 @@ func TestDecodeSQLValue(t *testing.T) {
 
 // Anything else from the host is ErrIO.
 func TestDecodeSQLValueMalformed(t *testing.T) {
-	for _, s := range []string{``, `"`, `"\x"`, `nul`, `truex`, `-`, `[1]`, `{}`, `{"blob":"!!"}`, `{"blob":1}`, `{"blob":"","x":1}`, `{"text":"a"}`, `1e400`} {
+	for _, s := range []string{``, `"`, `"\x"`, `nul`, `truex`, `-`, `[1]`, `{}`, `{"blob":"!!"}`, `{"blob":1}`, `{"blob":"}`, `{"blob":"A"}`, `{"blob":"","x":1}`, `{"text":"a"}`, `1e400`} {
 		if got, err := decodeSQLValue(json.RawMessage(s)); !errors.Is(err, ErrIO) {
 			t.Errorf("%s: got %#v, %v; want ErrIO", s, got, err)
 		}
+	}
+}
+
+// Strings are written as json.Marshal writes them, byte for byte.
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range jsonStrings {
+		sameAsMarshal(t, s)
+	}
+}
+
+var jsonStrings = []string{
+	"", "main", "SELECT name FROM items WHERE id = ?", `a "q" \ b`, "<a href='x'>&amp;</a>",
+	"\x00\x01\x07\b\t\n\v\f\r\x1f\x7f", "é 😀 \u2028\u2029 \ufffd", "caf\xe9 \xff\xfe x\xe2\x82", "\xed\xa0\x80",
+}
+
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range jsonStrings {
+		f.Add(s)
+	}
+	f.Fuzz(sameAsMarshal)
+}
+
+func sameAsMarshal(t *testing.T, s string) {
+	want, _ := json.Marshal(s)
+	if got := appendJSONString([]byte("x"), s); string(got) != "x"+string(want) {
+		t.Errorf("%q: got %s, json.Marshal writes %s", s, got[1:], want)
 	}
 }
