@@ -2,7 +2,6 @@ package gojinn
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"unicode/utf8"
 )
@@ -92,14 +91,11 @@ func (d *Database) Exec(ctx context.Context, text string, params ...any) (ExecRe
 	if err != nil {
 		return ExecResult{}, err
 	}
-	var wire struct {
-		RowsAffected int64 `json:"rows_affected"`
-		LastInsertID int64 `json:"last_insert_id"`
+	res, err := decodeExecResult(body)
+	if err != nil {
+		return ExecResult{}, d.fail("exec", err)
 	}
-	if err := json.Unmarshal(body, &wire); err != nil {
-		return ExecResult{}, d.fail("exec", fmt.Errorf("malformed result: %v: %w", err, ErrIO))
-	}
-	return ExecResult(wire), nil
+	return res, nil
 }
 
 // call sends the request through sql_query or sql_exec and returns what

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -109,6 +110,42 @@ func readQueryResult(body []byte) (res *QueryResult, ok bool) {
 		}
 	}
 	return &QueryResult{Columns: columns, Rows: rows}, true
+}
+
+// decodeExecResult reads sql_exec's result object, by hand in the host's
+// shape, else with encoding/json, as decodeQueryResult.
+func decodeExecResult(body []byte) (ExecResult, error) {
+	if res, ok := readExecResult(body); ok {
+		return res, nil
+	}
+	return unmarshalExecResult(body)
+}
+
+// readExecResult reads body if it is exactly {"rows_affected":n,"last_insert_id":n}.
+func readExecResult(body []byte) (res ExecResult, ok bool) {
+	r := resultReader{b: body}
+	if !r.skip(`{"rows_affected":`) {
+		return res, false
+	}
+	if res.RowsAffected, ok = r.integer(); !ok || !r.skip(`,"last_insert_id":`) {
+		return res, false
+	}
+	if res.LastInsertID, ok = r.integer(); !ok || !r.skip("}") {
+		return res, false
+	}
+	return res, r.i == len(r.b)
+}
+
+// unmarshalExecResult reads an exec result object with encoding/json.
+func unmarshalExecResult(body []byte) (ExecResult, error) {
+	var wire struct {
+		RowsAffected int64 `json:"rows_affected"`
+		LastInsertID int64 `json:"last_insert_id"`
+	}
+	if err := json.Unmarshal(body, &wire); err != nil {
+		return ExecResult{}, fmt.Errorf("malformed result: %v: %w", err, ErrIO)
+	}
+	return ExecResult(wire), nil
 }
 
 // resultReader walks a result object; every method leaves i unchanged
@@ -221,6 +258,21 @@ func (r *resultReader) number() bool {
 	}
 	r.i = j
 	return true
+}
+
+// integer consumes a JSON number that is an integer literal within
+// int64, as encoding/json reads one into an int64.
+func (r *resultReader) integer() (int64, bool) {
+	start := r.i
+	if !r.number() {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(r.b[start:r.i]), 10, 64)
+	if err != nil {
+		r.i = start
+		return 0, false
+	}
+	return n, true
 }
 
 // digits is the index after the run of decimal digits at b[i:].

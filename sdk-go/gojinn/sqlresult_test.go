@@ -83,3 +83,35 @@ func sameAsEncodingJSON(t *testing.T, body []byte) {
 		t.Errorf("%q: got %#v, %v; encoding/json reads %#v, %v", body, got, err, want, wantErr)
 	}
 }
+
+// The host's exec result is read by hand, anything else by encoding/json.
+func TestDecodeExecResult(t *testing.T) {
+	for _, body := range []string{`{"rows_affected":3,"last_insert_id":42}`, `{"rows_affected":0,"last_insert_id":-9223372036854775808}`} {
+		if _, ok := readExecResult([]byte(body)); !ok {
+			t.Errorf("%s: not read by hand", body)
+		}
+		sameExecAsEncodingJSON(t, []byte(body))
+	}
+	for _, body := range []string{
+		``, `{}`, `{"rows_affected":1}`, `{"rows_affected":1.0,"last_insert_id":2}`, `{"rows_affected":1e2,"last_insert_id":2}`,
+		`{"rows_affected":"1","last_insert_id":2}`, `{"rows_affected":01,"last_insert_id":2}`, `{"rows_affected":1,"last_insert_id":9223372036854775808}`,
+		`{"last_insert_id":2,"rows_affected":1}`, `{"rows_affected":1,"last_insert_id":2} `, `{"rows_affected":1,"last_insert_id":2}x`,
+		`{"rows_affected":-0,"last_insert_id":2}`, `{"rows_affected":-,"last_insert_id":2}`,
+	} {
+		sameExecAsEncodingJSON(t, []byte(body))
+	}
+}
+
+func FuzzDecodeExecResult(f *testing.F) {
+	f.Add([]byte(`{"rows_affected":3,"last_insert_id":42}`))
+	f.Add([]byte(`{"rows_affected":1.0,"last_insert_id":2}`))
+	f.Fuzz(sameExecAsEncodingJSON)
+}
+
+func sameExecAsEncodingJSON(t *testing.T, body []byte) {
+	got, err := decodeExecResult(body)
+	want, wantErr := unmarshalExecResult(body)
+	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() || got != want {
+		t.Errorf("%q: got %#v, %v; encoding/json reads %#v, %v", body, got, err, want, wantErr)
+	}
+}
