@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // errTransactions is what Begin returns: each host call commits on its
@@ -52,6 +53,22 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 		return nil, err
 	}
 	return result{lastInsertID: res.LastInsertID, rowsAffected: res.RowsAffected}, nil
+}
+
+// CheckNamedValue lets the values database/sql passes on unchanged
+// (driver.IsValue) through, and makes an int the int64 its default
+// conversion makes of one, without the reflection that conversion costs
+// a guest; anything else (other integer types, pointers, driver.Valuer)
+// is left to that conversion (driver.ErrSkip).
+func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
+	switch v := nv.Value.(type) {
+	case nil, int64, float64, bool, string, []byte, time.Time:
+		return nil
+	case int:
+		nv.Value = int64(v)
+		return nil
+	}
+	return driver.ErrSkip
 }
 
 // positional is the arguments' values in order; a named one (sql.Named)

@@ -69,12 +69,13 @@ func (connector) Driver() driver.Driver { return Driver{} }
 
 // Interface guards: what database/sql finds on these types.
 var (
-	_ driver.Driver           = Driver{}
-	_ driver.DriverContext    = Driver{}
-	_ driver.Connector        = connector{}
-	_ driver.QueryerContext   = (*conn)(nil)
-	_ driver.ExecerContext    = (*conn)(nil)
-	_ driver.ConnBeginTx      = (*conn)(nil)
-	_ driver.StmtExecContext  = (*stmt)(nil)
-	_ driver.StmtQueryContext = (*stmt)(nil)
+	_ driver.Driver            = Driver{}
+	_ driver.DriverContext     = Driver{}
+	_ driver.Connector         = connector{}
+	_ driver.QueryerContext    = (*conn)(nil)
+	_ driver.ExecerContext     = (*conn)(nil)
+	_ driver.ConnBeginTx       = (*conn)(nil)
+	_ driver.NamedValueChecker = (*conn)(nil)
+	_ driver.StmtExecContext   = (*stmt)(nil)
+	_ driver.StmtQueryContext  = (*stmt)(nil)
 )

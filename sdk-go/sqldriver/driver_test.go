@@ -63,14 +63,20 @@ func TestParameters(t *testing.T) {
 	f := &fakeDB{}
 	db := open(t, f)
 	n := 7
+	type count int
 	at := time.Date(2026, 12, 3, 17, 0, 0, 0, time.UTC)
-	if _, err := db.Exec("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		int8(-1), uint32(2), float32(0.5), true, []byte{0, 1}, "é", at, &n, sql.NullString{}); err != nil {
+	if _, err := db.Exec("INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		int8(-1), uint32(2), float32(0.5), true, []byte{0, 1}, "é", at, &n, sql.NullString{},
+		42, count(3), int64(-5), 1.5); err != nil {
 		t.Fatal(err)
 	}
-	want := []any{int64(-1), int64(2), 0.5, true, []byte{0, 1}, "é", at, int64(7), nil}
+	want := []any{int64(-1), int64(2), 0.5, true, []byte{0, 1}, "é", at, int64(7), nil, int64(42), int64(3), int64(-5), 1.5}
 	if len(f.params) != 1 || !reflect.DeepEqual(f.params[0], want) {
 		t.Errorf("params %#v, want %#v", f.params, want)
+	}
+	// What the default conversion refuses is still refused.
+	if _, err := db.Exec("INSERT INTO t VALUES (?)", uint64(1)<<63); err == nil || len(f.params) != 1 {
+		t.Errorf("uint64 with its high bit set: %v, %d calls; want database/sql's error, no call", err, len(f.params))
 	}
 }
 
