@@ -9,9 +9,10 @@
 //	               type of each value scanned into an any
 //	POST /tx       begins a transaction (which the driver refuses)
 //	GET  /bench    a point query by id (?id=) with database/sql's QueryRow,
-//	               then ?n= more, then n with gojinn.SQL's Query: the
-//	               time of the first and of each other, in the guest:
-//	               {"first_ns", "database_sql_ns", "sdk_ns"}
+//	               then ?n= more, n more on a cancellable context, then n
+//	               with gojinn.SQL's Query: the time of the first and of
+//	               each other, in the guest:
+//	               {"first_ns", "database_sql_ns", "cancellable_ns", "sdk_ns"}
 //
 // A failure answers the status of the SDK's sentinel error it wraps (409
 // conflict, 403 denied, 400 invalid, 413 too_large, 501 unsupported, else
@@ -20,6 +21,7 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -146,6 +148,16 @@ func main() {
 			}
 		}
 		viaDatabaseSQL := time.Since(start)
+		cancellable, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		start = time.Now()
+		for range n {
+			if err := db.QueryRowContext(cancellable, query, id).Scan(&name); err != nil {
+				fail(w, err)
+				return
+			}
+		}
+		withCancel := time.Since(start)
 		raw := gojinn.SQL(dbName)
 		start = time.Now()
 		for range n {
@@ -158,6 +170,7 @@ func main() {
 		writeJSON(w, map[string]int64{
 			"first_ns":        first.Nanoseconds(),
 			"database_sql_ns": viaDatabaseSQL.Nanoseconds() / int64(max(n, 1)),
+			"cancellable_ns":  withCancel.Nanoseconds() / int64(max(n, 1)),
 			"sdk_ns":          viaSDK.Nanoseconds() / int64(max(n, 1)),
 		})
 	})
